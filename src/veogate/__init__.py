@@ -1,0 +1,3 @@
+"""veogate: a self-hostable gateway for asynchronous video generation."""
+
+__version__ = "0.1.0"

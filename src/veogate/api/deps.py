@@ -1,0 +1,48 @@
+"""FastAPI dependencies, as `Annotated` aliases named after what they give."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veogate.auth.keys import Caller as CallerIdentity
+from veogate.auth.keys import authenticate
+from veogate.auth.repository import ApiKeyRepository
+from veogate.pipeline.runtime import Runtime
+from veogate.wiring import Services
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+async def _caller(
+    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> CallerIdentity:
+    async with services.sessions() as session:
+        return await authenticate(ApiKeyRepository(session), authorization)
+
+
+Caller = Annotated[CallerIdentity, Depends(_caller)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

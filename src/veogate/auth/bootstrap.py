@@ -1,0 +1,35 @@
+"""A fresh install gets one API key, so its owner can make the first request.
+
+It is written to `<data_dir>/bootstrap-key` (owner-only permissions) and logged once;
+it works like any other key and can be revoked with `veogate keys revoke`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from veogate.auth.keys import create_key
+from veogate.auth.repository import ApiKeyRepository
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_first_key(
+    sessions: async_sessionmaker[AsyncSession], data_dir: Path
+) -> str | None:
+    """Create a key if none is active. Returns its secret when one was created."""
+    async with sessions.begin() as session:
+        repo = ApiKeyRepository(session)
+        if await repo.count_active() > 0:
+            return None
+        created = await create_key(repo, "bootstrap")
+    path = data_dir / "bootstrap-key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(created.secret + "\n")
+    log.warning("no API keys existed: created key %s, saved to %s", created.id, path)
+    return created.secret

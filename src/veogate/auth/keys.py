@@ -1,0 +1,66 @@
+"""API keys: created once (the secret is shown once), stored as SHA-256, verified per request.
+
+Keys are 256-bit random tokens, so a fast hash is the right tool (no password stretching
+needed): a stolen table reveals nothing usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from veogate.auth.repository import ApiKeyRepository
+from veogate.db.tables import ApiKeyRow
+from veogate.errors import Unauthorized
+from veogate.ids import new_id
+
+KEY_PREFIX = "vg_"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the API key that authenticated the request."""
+
+    key_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    id: str
+    name: str
+    secret: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(repo: ApiKeyRepository, name: str) -> CreatedKey:
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKeyRow(
+        id=new_id("key"),
+        name=name,
+        prefix=secret[:10],
+        secret_hash=hash_secret(secret),
+        created_at=datetime.now(UTC),
+        revoked_at=None,
+    )
+    await repo.add(row)
+    return CreatedKey(id=row.id, name=name, secret=secret)
+
+
+async def authenticate(repo: ApiKeyRepository, authorization: str | None) -> Caller:
+    """Resolve an `Authorization: Bearer <key>` header to a caller, or raise 401."""
+    if not authorization:
+        raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <api key>'")
+    scheme, _, secret = authorization.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthorized("Authorization header must be 'Bearer <api key>'")
+    row = await repo.by_hash(hash_secret(secret))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("unknown or revoked API key")
+    return Caller(key_id=row.id, name=row.name)

@@ -1,0 +1,133 @@
+"""`veogate serve | keys create|list|revoke | db upgrade`: parse arguments, then call services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from veogate.auth.keys import create_key
+from veogate.auth.repository import ApiKeyRepository
+from veogate.config import Settings, get_settings
+from veogate.db.engine import create_engine, session_factory
+from veogate.db.migrate import upgrade
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    for name in ("host", "port", "data_dir", "public_url"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "workers", None) is not None:
+        overrides["render_concurrency"] = args.workers
+    return get_settings(**overrides)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from veogate.api.app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+async def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with session_factory(engine).begin() as session:
+            repo = ApiKeyRepository(session)
+            if args.keys_command == "create":
+                created = await create_key(repo, args.name)
+                print(f"id:     {created.id}\nname:   {created.name}\nsecret: {created.secret}")
+                print(
+                    "Keep the secret now: it is stored hashed and cannot be shown again.",
+                    file=sys.stderr,
+                )
+            elif args.keys_command == "list":
+                for row in await repo.all():
+                    state = "revoked" if row.revoked_at else "active"
+                    since = f"{row.created_at:%Y-%m-%d %H:%M}"
+                    print(f"{row.id}\t{row.name}\t{row.prefix}...\t{state}\t{since}")
+            elif not await repo.revoke(args.key_id, datetime.now(UTC)):
+                print(f"no active key {args.key_id}", file=sys.stderr)
+                return 1
+            else:
+                print(f"revoked {args.key_id}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="veogate", description="Self-hostable video generation gateway"
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            help="databases and files (default .veogate, env VEOGATE_DATA_DIR)",
+        )
+        return p
+
+    run = with_data_dir(commands.add_parser("serve", help="run the API and the job pipeline"))
+    run.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port (default 8080)")
+    run.add_argument(
+        "--public-url", help="base URL clients use to reach this service (signed links)"
+    )
+    run.add_argument(
+        "--workers", type=int, help="jobs rendered at once in this process (default 1)"
+    )
+
+    keys = with_data_dir(commands.add_parser("keys", help="manage API keys"))
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser("create", help="create a key and print its secret once").add_argument(
+        "--name", required=True
+    )
+    key_commands.add_parser("list", help="list keys (never their secrets)")
+    key_commands.add_parser("revoke", help="revoke a key").add_argument("key_id")
+
+    db = with_data_dir(commands.add_parser("db", help="database maintenance"))
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply migrations"
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    settings = _settings(args)
+    if args.command == "keys":
+        return asyncio.run(_keys(args, settings))
+    upgrade(settings.resolved_database_url)
+    print(f"database at {settings.resolved_database_url} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""One validated settings tree, read from `VEOGATE_*` environment variables.
+
+Built by `get_settings()` (never at import time) so that tests and the CLI can build
+their own. Paths default to a data directory; secrets that are not given are generated
+once and kept in that directory with owner-only permissions, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEOGATE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".veogate"), description="Where the databases and files live."
+    )
+    host: str = Field(
+        default="127.0.0.1", description="Address to bind; 127.0.0.1 keeps a fresh install private."
+    )
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None, description="Base URL clients use to reach veogate (for signed links)."
+    )
+    database_url: str | None = Field(
+        default=None, description="Job tables; default: SQLite file in the data directory."
+    )
+    system_database_url: str | None = Field(
+        default=None,
+        description="DBOS system database; default: SQLite file in the data directory.",
+    )
+    signing_secret: str | None = Field(
+        default=None,
+        description="HMAC key for download links; default: generated and kept in data_dir.",
+    )
+    url_ttl_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of a signed download URL."
+    )
+    retention_days: float = Field(
+        default=7.0, gt=0, description="Stored results are deleted after this."
+    )
+    retention_sweep_seconds: float = Field(default=300.0, gt=0)
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    render_concurrency: int = Field(
+        default=1, ge=1, description="Jobs rendered at once per process."
+    )
+    queue_poll_seconds: float = Field(default=0.5, gt=0)
+    kyy_prefix: str = Field(default="/kyyReactApiServer")
+    catalog_path: Path | None = Field(
+        default=None, description="Replace the shipped model catalog."
+    )
+    log_level: str = Field(default="INFO")
+    image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    image_max_pixels: int = Field(default=50_000_000, ge=1)
+    image_fetch_timeout_seconds: float = Field(default=15.0, gt=0)
+    image_fetch_allow_cidrs: list[str] = Field(default_factory=list)
+    image_fetch_allow_hosts: list[str] = Field(default_factory=list)
+    image_fetch_allowed_ports: list[int] = Field(default_factory=lambda: [80, 443])
+    image_fetch_resolve: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Fixed host -> addresses table used instead of DNS (like curl --resolve).",
+    )
+
+    @field_validator("kyy_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if value and not value.startswith("/"):
+            raise ValueError("must start with '/' (or be empty)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'veogate.sqlite'}"
+
+    @cached_property
+    def resolved_system_database_url(self) -> str:
+        return self.system_database_url or f"sqlite:///{self.data_dir / 'dbos.sqlite'}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def resolved_signing_secret(self) -> bytes:
+        """The configured secret, or one generated on first use and kept in data_dir."""
+        if self.signing_secret:
+            if len(self.signing_secret) < 32:
+                raise ValueError("VEOGATE_SIGNING_SECRET must be at least 32 characters")
+            return self.signing_secret.encode()
+        return _read_or_create_secret(self.data_dir / "signing.key")
+
+
+def _read_or_create_secret(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48).encode()
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_bytes(secret)
+    tmp.replace(path)
+    return secret
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

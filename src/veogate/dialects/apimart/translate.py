@@ -1,0 +1,83 @@
+"""Jobs and errors in apimart's words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from veogate.dialects.apimart.messages import localize
+from veogate.errors import RateLimited, VeogateError
+from veogate.jobs.model import Job, JobStatus
+from veogate.storage.signing import UrlSigner
+
+_STATUS = {
+    JobStatus.QUEUED: "pending",
+    JobStatus.RUNNING: "processing",
+    JobStatus.SUCCEEDED: "completed",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "cancelled",
+}
+# recorded failure code -> (HTTP-like code, apimart error type)
+_FAILURES = {
+    "invalid_input": (400, "invalid_request_error"),
+    "provider_error": (502, "server_error"),
+}
+
+
+def error_type(status_code: int) -> str:
+    if status_code == 401:
+        return "authentication_error"
+    if status_code == 429:
+        return "rate_limit_error"
+    if status_code >= 500:
+        return "server_error"
+    return "invalid_request_error"
+
+
+def submitted(job: Job) -> dict[str, Any]:
+    return {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]}
+
+
+def task(
+    job: Job, signer: UrlSigner, download_paths: list[str | None], estimated: int, language: str
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": job.id,
+        "status": _STATUS[job.status],
+        "progress": job.progress,
+        "created": int(job.created_at.timestamp()),
+        "estimated_time": estimated,
+    }
+    if job.status is JobStatus.SUCCEEDED and job.finished_at is not None:
+        videos = []
+        for path in download_paths:
+            if path is None:
+                continue
+            signed = signer.sign(path)
+            videos.append({"url": [signed.url], "expires_at": signed.expires_at})
+        data["result"] = {"videos": videos}
+        if job.files_expired_at is not None:
+            data["result"]["expired"] = True
+        data["completed"] = int(job.finished_at.timestamp())
+        data["actual_time"] = max(0, round((job.finished_at - job.created_at).total_seconds()))
+    elif job.status is JobStatus.FAILED:
+        code, kind = _FAILURES.get(job.error_code or "", (500, "server_error"))
+        message = localize(job.error_code, job.error_message or "generation failed", language)
+        data["error"] = {"code": code, "message": message, "type": kind}
+    return {"code": 200, "data": data}
+
+
+def render_error(exc: VeogateError, request: Request) -> Response:
+    body = {
+        "code": exc.status_code,
+        "error": {
+            "message": exc.message,
+            "type": error_type(exc.status_code),
+            "code": exc.code,
+            "param": exc.param,
+        },
+    }
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -1,0 +1,88 @@
+"""kyy: POST /v1/veo/videos, GET /v1/result/{id} (alias GET /v1/veo/videos/{id}).
+
+Mounted at the root and under the configured prefix (default /kyyReactApiServer); the
+create path is also accepted without /v1, as the original docs show it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from veogate.api.body import read_json_body
+from veogate.api.deps import Caller, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
+from veogate.api.files import download_path
+from veogate.api.routing import dialect_route_class
+from veogate.api.submit import accept
+from veogate.catalog import validate
+from veogate.dialects.kyy import translate
+from veogate.dialects.kyy.schemas import DIALECT, read_create
+from veogate.jobs.model import SEED_MAX
+from veogate.jobs.repository import JobRepository
+from veogate.jobs.service import JobService, Submission, fingerprint
+
+
+def build_router(prefix: str) -> APIRouter:
+    router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["kyy"])
+    prefixes = [""] + ([prefix] if prefix else [])
+
+    async def create_video(
+        request: Request,
+        caller: Caller,
+        services: ServicesDep,
+        runtime: RuntimeDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
+        body = await read_json_body(request, services.settings.max_body_bytes)
+        draft, names = read_create(body)
+        spec = validate(
+            draft,
+            catalog=services.catalog,
+            dialect=DIALECT,
+            default_seed=secrets.randbelow(SEED_MAX + 1),
+            names=names,
+        )
+        submission = Submission(
+            dialect=DIALECT,
+            id_prefix="vgen",
+            upper_id=False,
+            spec=spec,
+            provider=services.providers.name_for(spec.canonical_model),
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint(DIALECT, body),
+        )
+        job = await accept(services, runtime, caller, submission)
+        return translate.created(job)
+
+    async def get_video(
+        video_id: str, caller: Caller, services: ServicesDep, session: SessionDep
+    ) -> dict[str, Any]:
+        job = await JobService(JobRepository(session)).get(caller, video_id)
+        return translate.status(job, services.signer, download_path(job, 0))
+
+    async def cancel_video(
+        video_id: str,
+        caller: Caller,
+        services: ServicesDep,
+        runtime: RuntimeDep,
+        session: SessionDep,
+    ) -> dict[str, Any]:
+        job, changed = await JobService(JobRepository(session)).cancel(caller, video_id)
+        await session.commit()
+        if changed:
+            await runtime.cancel(job.id)
+        return translate.status(job, services.signer, download_path(job, 0))
+
+    for base in prefixes:
+        router.add_api_route(f"{base}/v1/veo/videos", create_video, methods=["POST"])
+        router.add_api_route(
+            f"{base}/veo/videos", create_video, methods=["POST"], include_in_schema=False
+        )
+        router.add_api_route(f"{base}/v1/result/{{video_id}}", get_video, methods=["GET"])
+        router.add_api_route(f"{base}/v1/veo/videos/{{video_id}}", get_video, methods=["GET"])
+        router.add_api_route(
+            f"{base}/v1/veo/videos/{{video_id}}/cancel", cancel_video, methods=["POST"]
+        )
+    return router

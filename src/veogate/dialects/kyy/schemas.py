@@ -1,0 +1,48 @@
+"""The kyy create request, read off the wire into a dialect-neutral draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veogate.catalog import SpecDraft
+from veogate.dialects.wire import WireReader
+from veogate.errors import InvalidRequest
+
+DIALECT = "kyy"
+
+# Canonical field -> kyy field, for error messages.
+FIELD_NAMES = {
+    "first_frame": "first_image",
+    "last_frame": "last_image",
+    "reference_images": "input_reference",
+}
+
+
+def read_create(body: dict[str, Any]) -> tuple[SpecDraft, dict[str, str]]:
+    """Parse a create body. Returns the draft and the field names to report errors with."""
+    wire = WireReader(body)
+    model = wire.string("model", required=True)
+    prompt = wire.string("prompt", required=True)
+    assert model is not None
+    assert prompt is not None
+    refs = wire.image_list("input_reference")
+    aliases = wire.image_list("image_urls")
+    names = dict(FIELD_NAMES)
+    if refs and aliases:
+        raise InvalidRequest(
+            "send reference images in input_reference or image_urls, not both",
+            code="conflicting_parameters",
+            param="image_urls",
+        )
+    if aliases:
+        names["reference_images"] = "image_urls"
+    draft = SpecDraft(
+        model=model,
+        prompt=prompt,
+        resolution=wire.string("resolution"),
+        aspect_ratio=wire.string("aspect_ratio"),
+        first_frame=wire.image("first_image"),
+        last_frame=wire.image("last_image"),
+        reference_images=refs or aliases,
+    )
+    return draft, names

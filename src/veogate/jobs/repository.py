@@ -1,0 +1,207 @@
+"""All SQL for jobs, their outputs and idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veogate.db.tables import IdempotencyKeyRow, JobEventRow, JobOutputRow, JobRow
+from veogate.jobs.model import Job, JobSpec, JobStatus, Output
+
+_LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every one we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def to_job(row: JobRow, outputs: Sequence[JobOutputRow]) -> Job:
+    return Job(
+        id=row.id,
+        owner_key_id=row.owner_key_id,
+        dialect=row.dialect,
+        spec=JobSpec.model_validate(row.spec),
+        status=JobStatus(row.status),
+        progress=row.progress,
+        provider=row.provider,
+        error_code=row.error_code,
+        error_message=row.error_message,
+        warnings=list(row.warnings or []),
+        outputs=[_to_output(o) for o in sorted(outputs, key=lambda o: o.index)],
+        created_at=as_utc(row.created_at),
+        started_at=_maybe_utc(row.started_at),
+        finished_at=_maybe_utc(row.finished_at),
+        files_expired_at=_maybe_utc(row.files_expired_at),
+    )
+
+
+def _to_output(row: JobOutputRow) -> Output:
+    return Output(
+        index=row.index,
+        storage_key=row.storage_key,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        width=row.width,
+        height=row.height,
+        frame_count=row.frame_count,
+        fps=row.fps,
+        duration_seconds=row.duration_seconds,
+        has_audio=row.has_audio,
+    )
+
+
+class JobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: JobRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def get(self, job_id: str) -> Job | None:
+        row = await self.session.get(JobRow, job_id, populate_existing=True)
+        if row is None:
+            return None
+        outputs = await self.session.execute(
+            select(JobOutputRow).where(JobOutputRow.job_id == job_id)
+        )
+        return to_job(row, list(outputs.scalars()))
+
+    async def idempotency(self, owner_key_id: str, key: str) -> IdempotencyKeyRow | None:
+        return await self.session.get(
+            IdempotencyKeyRow, (owner_key_id, key), populate_existing=True
+        )
+
+    async def add_idempotency(self, row: IdempotencyKeyRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def drop_idempotency(self, owner_key_id: str, key: str) -> None:
+        await self.session.execute(
+            delete(IdempotencyKeyRow).where(
+                IdempotencyKeyRow.owner_key_id == owner_key_id, IdempotencyKeyRow.key == key
+            )
+        )
+
+    async def mark_running(self, job_id: str, now: datetime) -> bool:
+        """queued -> running (or stay running, after a restart). False if already ended."""
+        result = await self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
+            .values(
+                status=JobStatus.RUNNING.value, started_at=func.coalesce(JobRow.started_at, now)
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_progress(self, job_id: str, progress: int) -> None:
+        await self.session.execute(
+            update(JobRow)
+            .where(
+                JobRow.id == job_id,
+                JobRow.status == JobStatus.RUNNING.value,
+                JobRow.progress < progress,
+            )
+            .values(progress=progress)
+        )
+
+    async def record_success(self, job_id: str, outputs: Sequence[Output], now: datetime) -> bool:
+        result = await self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
+            .values(status=JobStatus.SUCCEEDED.value, progress=100, finished_at=now)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.session.execute(delete(JobOutputRow).where(JobOutputRow.job_id == job_id))
+        self.session.add_all(JobOutputRow(job_id=job_id, **o.model_dump()) for o in outputs)
+        await self.session.flush()
+        return True
+
+    async def record_end(
+        self, job_id: str, status: JobStatus, now: datetime, code: str | None, message: str | None
+    ) -> bool:
+        """Move a live job to FAILED or CANCELLED; False if it had already ended."""
+        result = await self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
+            .values(status=status.value, finished_at=now, error_code=code, error_message=message)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_warning(self, job_id: str, warning: str) -> None:
+        row = await self.session.get(JobRow, job_id)
+        if row is not None and warning not in row.warnings:
+            row.warnings = [*row.warnings, warning]
+
+    async def live_job_ids(self) -> list[str]:
+        result = await self.session.execute(
+            select(JobRow.id).where(JobRow.status.in_(_LIVE)).order_by(JobRow.created_at)
+        )
+        return list(result.scalars())
+
+    async def expirable(
+        self, finished_before: datetime, limit: int = 500
+    ) -> list[tuple[str, list[str]]]:
+        """Ended jobs whose files are still kept, with their storage keys."""
+        jobs = await self.session.execute(
+            select(JobRow.id)
+            .where(
+                JobRow.finished_at < finished_before,
+                JobRow.files_expired_at.is_(None),
+                JobRow.status.not_in(_LIVE),
+            )
+            .limit(limit)
+        )
+        ids = list(jobs.scalars())
+        if not ids:
+            return []
+        keys = await self.session.execute(
+            select(JobOutputRow.job_id, JobOutputRow.storage_key).where(
+                JobOutputRow.job_id.in_(ids)
+            )
+        )
+        by_job: dict[str, list[str]] = {job_id: [] for job_id in ids}
+        for job_id, key in keys.tuples():
+            by_job[job_id].append(key)
+        return list(by_job.items())
+
+    async def mark_files_expired(self, job_ids: Sequence[str], now: datetime) -> None:
+        await self.session.execute(
+            update(JobRow).where(JobRow.id.in_(job_ids)).values(files_expired_at=now)
+        )
+
+    async def mean_run_seconds(self, public_model: str, limit: int = 50) -> float | None:
+        """Mean wall time (created -> finished) of the model's recent successful jobs."""
+        recent = (
+            select(JobRow.created_at, JobRow.finished_at)
+            .where(JobRow.public_model == public_model, JobRow.status == JobStatus.SUCCEEDED.value)
+            .order_by(JobRow.finished_at.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.execute(recent)).tuples().all()
+        spans = [(f - c).total_seconds() for c, f in rows if f is not None]
+        return sum(spans) / len(spans) if spans else None
+
+    async def add_event(
+        self, job_id: str, kind: str, detail: dict[str, Any], now: datetime
+    ) -> None:
+        self.session.add(JobEventRow(job_id=job_id, kind=kind, detail=detail, at=now))
+        await self.session.flush()
+
+    async def events(self, job_id: str) -> list[tuple[str, dict[str, Any]]]:
+        result = await self.session.execute(
+            select(JobEventRow.kind, JobEventRow.detail)
+            .where(JobEventRow.job_id == job_id)
+            .order_by(JobEventRow.id)
+        )
+        return [(kind, dict(detail)) for kind, detail in result.tuples()]

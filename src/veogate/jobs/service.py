@@ -1,0 +1,123 @@
+"""Submit, read and cancel jobs. Knows no HTTP and never commits: the boundary does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from veogate.auth.keys import Caller
+from veogate.db.tables import IdempotencyKeyRow, JobRow
+from veogate.errors import IdempotencyConflict, NotFound
+from veogate.ids import new_id
+from veogate.jobs.model import Job, JobSpec, JobStatus
+from veogate.jobs.repository import JobRepository, as_utc
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated create request, as the boundary hands it to the service."""
+
+    dialect: str
+    id_prefix: str
+    upper_id: bool
+    spec: JobSpec
+    provider: str
+    idempotency_key: str | None
+    request_fingerprint: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    created: bool
+
+
+def fingerprint(dialect: str, body: Any) -> str:
+    """A stable hash of what was asked, to tell a retried request from a different one."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{dialect}\n{canonical}".encode()).hexdigest()
+
+
+class JobService:
+    def __init__(self, repo: JobRepository) -> None:
+        self.repo = repo
+
+    async def replay(self, caller: Caller, submission: Submission) -> Job | None:
+        """The job an earlier request with the same Idempotency-Key created, if any.
+
+        Raises `IdempotencyConflict` when the key was used for a different request.
+        """
+        if submission.idempotency_key is None:
+            return None
+        row = await self.repo.idempotency(caller.key_id, submission.idempotency_key)
+        if row is None:
+            return None
+        if as_utc(row.created_at) < datetime.now(UTC) - IDEMPOTENCY_WINDOW:
+            await self.repo.drop_idempotency(caller.key_id, submission.idempotency_key)
+            return None
+        if row.request_hash != submission.request_fingerprint:
+            raise IdempotencyConflict(
+                f"Idempotency-Key {submission.idempotency_key!r} was already used "
+                "with a different request",
+                param="Idempotency-Key",
+            )
+        return await self.repo.get(row.job_id)
+
+    async def submit(self, caller: Caller, submission: Submission) -> Submitted:
+        existing = await self.replay(caller, submission)
+        if existing is not None:
+            return Submitted(existing, created=False)
+        now = datetime.now(UTC)
+        row = JobRow(
+            id=new_id(submission.id_prefix, upper=submission.upper_id),
+            owner_key_id=caller.key_id,
+            dialect=submission.dialect,
+            public_model=submission.spec.public_model,
+            spec=submission.spec.model_dump(mode="json"),
+            provider=submission.provider,
+            status=JobStatus.QUEUED.value,
+            progress=0,
+            warnings=[],
+            created_at=now,
+        )
+        await self.repo.add(row)
+        if submission.idempotency_key is not None:
+            await self.repo.add_idempotency(
+                IdempotencyKeyRow(
+                    owner_key_id=caller.key_id,
+                    key=submission.idempotency_key,
+                    request_hash=submission.request_fingerprint,
+                    job_id=row.id,
+                    created_at=now,
+                )
+            )
+        job = await self.repo.get(row.id)
+        assert job is not None
+        return Submitted(job, created=True)
+
+    async def get(self, caller: Caller, job_id: str) -> Job:
+        job = await self.repo.get(job_id)
+        if job is None or job.owner_key_id != caller.key_id:
+            raise NotFound(f"no job {job_id!r}", param="id")
+        return job
+
+    async def cancel(self, caller: Caller, job_id: str) -> tuple[Job, bool]:
+        """Cancel a live job. Returns the job and whether this call cancelled it."""
+        job = await self.get(caller, job_id)
+        if job.status.terminal:
+            return job, False
+        changed = await self.repo.record_end(
+            job_id, JobStatus.CANCELLED, datetime.now(UTC), "cancelled", "cancelled"
+        )
+        refreshed = await self.repo.get(job_id)
+        assert refreshed is not None
+        return refreshed, changed
+
+    async def estimated_seconds(self, public_model: str, fallback: int) -> int:
+        mean = await self.repo.mean_run_seconds(public_model)
+        return fallback if mean is None else max(1, round(mean))

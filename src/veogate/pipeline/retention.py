@@ -1,0 +1,42 @@
+"""Delete stored results once their retention period ends, and say so on the job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from veogate.jobs.repository import JobRepository
+from veogate.wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+async def sweep(services: Services, *, now: datetime | None = None) -> int:
+    """One pass: expire every job that ended before the retention cutoff. Returns how many."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=services.settings.retention_days)
+    expired = 0
+    while True:
+        async with services.sessions() as session:
+            batch = await JobRepository(session).expirable(cutoff)
+        if not batch:
+            return expired
+        for _, keys in batch:
+            for key in keys:
+                await services.store.delete(key)
+        async with services.sessions.begin() as session:
+            await JobRepository(session).mark_files_expired([job_id for job_id, _ in batch], now)
+        expired += len(batch)
+
+
+async def run_forever(services: Services) -> None:
+    interval = services.settings.retention_sweep_seconds
+    while True:
+        try:
+            count = await sweep(services)
+            if count:
+                log.info("retention: deleted the files of %d jobs", count)
+        except Exception:
+            log.exception("retention sweep failed; will retry")
+        await asyncio.sleep(interval)

@@ -1,0 +1,120 @@
+"""The checkpointed steps of a job. Each is one short transaction or one unit of work.
+
+Steps return plain JSON-able dicts (DBOS records them); expected failures come back as
+`{"ok": False, ...}` rather than exceptions, so what is recorded is exactly what we meant.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import UTC, datetime
+from typing import Any
+
+from dbos import DBOS
+
+from veogate.errors import GenerationError
+from veogate.jobs.model import JobSpec, JobStatus, Output
+from veogate.jobs.repository import JobRepository
+from veogate.media.video import probe
+from veogate.pipeline.context import services
+from veogate.pipeline.inputs import resolve_images
+from veogate.pipeline.progress import ProgressWriter
+from veogate.providers.base import SampleRequest
+
+log = logging.getLogger(__name__)
+
+
+def output_key(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/{index}.mp4"
+
+
+@DBOS.step(name="veogate.begin_job")
+async def begin_job(job_id: str) -> dict[str, Any] | None:
+    """queued -> running. Returns the spec and provider, or None if the job already ended."""
+    async with services().sessions.begin() as session:
+        repo = JobRepository(session)
+        job = await repo.get(job_id)
+        if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
+            return None
+        await repo.add_event(job_id, "started", {}, datetime.now(UTC))
+        return {"spec": job.spec.model_dump(mode="json"), "provider": job.provider}
+
+
+@DBOS.step(name="veogate.render_sample")
+async def render_sample(
+    job_id: str, provider_name: str, spec_json: dict[str, Any], index: int
+) -> dict[str, Any]:
+    """Generate one sample, store it, and return what was measured from the stored file."""
+    svc = services()
+    spec = JobSpec.model_validate(spec_json)
+    async with svc.sessions.begin() as session:
+        await JobRepository(session).add_event(
+            job_id, "sample_started", {"index": index}, datetime.now(UTC)
+        )
+    work = svc.work_dir / job_id
+    work.mkdir(parents=True, exist_ok=True)
+    destination = work / f"{index}.mp4"
+    progress = ProgressWriter(job_id, index, spec.sample_count)
+    try:
+        width, height = svc.catalog.frame_size(spec.resolution, spec.aspect_ratio)
+        images = await resolve_images(spec, svc)
+        request = SampleRequest(
+            spec=spec, sample_index=index, width=width, height=height, images=images
+        )
+        await svc.providers.get(provider_name).generate(request, destination, progress)
+        info = probe(destination)
+        key = output_key(job_id, index)
+        await svc.store.put_file(key, destination, "video/mp4")
+    except GenerationError as exc:
+        return {"ok": False, "code": exc.code, "message": exc.message, "param": exc.param}
+    finally:
+        await progress.flush()
+        destination.unlink(missing_ok=True)
+    output = Output(
+        index=index,
+        storage_key=key,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+        fps=info.fps,
+        duration_seconds=info.duration_seconds,
+        has_audio=info.has_audio,
+    )
+    async with svc.sessions.begin() as session:
+        await JobRepository(session).add_event(
+            job_id, "sample_stored", {"index": index}, datetime.now(UTC)
+        )
+    return {"ok": True, "output": output.model_dump(mode="json")}
+
+
+@DBOS.step(name="veogate.finish_job")
+async def finish_job(job_id: str, outputs: list[dict[str, Any]]) -> str:
+    """Record success; if the job was cancelled meanwhile, drop the files instead."""
+    svc = services()
+    parsed = [Output.model_validate(o) for o in outputs]
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        recorded = await repo.record_success(job_id, parsed, datetime.now(UTC))
+        if recorded:
+            await repo.add_event(job_id, "succeeded", {"outputs": len(parsed)}, datetime.now(UTC))
+    if not recorded:
+        for output in parsed:
+            await svc.store.delete(output.storage_key)
+    shutil.rmtree(svc.work_dir / job_id, ignore_errors=True)
+    return JobStatus.SUCCEEDED.value if recorded else "ended-elsewhere"
+
+
+@DBOS.step(name="veogate.fail_job")
+async def fail_job(job_id: str, code: str, message: str, stored_keys: list[str]) -> None:
+    svc = services()
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        if await repo.record_end(job_id, JobStatus.FAILED, datetime.now(UTC), code, message):
+            await repo.add_event(
+                job_id, "failed", {"code": code, "message": message}, datetime.now(UTC)
+            )
+    for key in stored_keys:
+        await svc.store.delete(key)
+    shutil.rmtree(svc.work_dir / job_id, ignore_errors=True)

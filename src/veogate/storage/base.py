@@ -1,0 +1,21 @@
+"""The storage seam: where finished videos (and later, job inputs) are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+
+class ObjectStore(Protocol):
+    """A flat key space of immutable objects."""
+
+    async def put_file(self, key: str, source: Path, content_type: str) -> None:
+        """Copy a local file into the store under `key` (replacing what was there)."""
+
+    async def delete(self, key: str) -> None:
+        """Remove `key`; removing a missing key is not an error."""
+
+    async def exists(self, key: str) -> bool: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The object's path on this machine, when the store is a local directory."""

@@ -1,0 +1,79 @@
+"""build_services(settings): the ONLY place that picks concrete implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from veogate.catalog import Catalog, load_catalog
+from veogate.config import Settings
+from veogate.db.engine import create_engine, session_factory
+from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
+from veogate.providers.registry import ProviderRegistry, build_provider
+from veogate.storage.base import ObjectStore
+from veogate.storage.local import LocalObjectStore
+from veogate.storage.signing import UrlSigner
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalog: Catalog
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    store: ObjectStore
+    signer: UrlSigner
+    providers: ProviderRegistry
+    fetcher: ImageFetcher
+
+    @property
+    def work_dir(self) -> Path:
+        return self.settings.data_dir / "work"
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_registry(settings: Settings, catalog: Catalog) -> ProviderRegistry:
+    default = "preview"
+    providers = {default: build_provider(default, settings)}
+    routes = dict.fromkeys(catalog.canonical, default)
+    return ProviderRegistry(providers, routes, default)
+
+
+def build_fetch_policy(settings: Settings) -> FetchPolicy:
+    from ipaddress import ip_network
+
+    return FetchPolicy(
+        connect_timeout=min(5.0, settings.image_fetch_timeout_seconds),
+        read_timeout=settings.image_fetch_timeout_seconds,
+        max_bytes=settings.image_max_bytes,
+        allowed_ports=frozenset(settings.image_fetch_allowed_ports),
+        allow_cidrs=tuple(ip_network(c, strict=False) for c in settings.image_fetch_allow_cidrs),
+        allow_hosts=frozenset(h.lower() for h in settings.image_fetch_allow_hosts),
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = load_catalog(settings.catalog_path)
+    engine = create_engine(settings.resolved_database_url)
+    return Services(
+        settings=settings,
+        catalog=catalog,
+        engine=engine,
+        sessions=session_factory(engine),
+        store=LocalObjectStore(settings.objects_dir),
+        signer=UrlSigner(
+            settings.resolved_signing_secret(), settings.base_url, settings.url_ttl_seconds
+        ),
+        providers=build_registry(settings, catalog),
+        fetcher=ImageFetcher(
+            build_fetch_policy(settings),
+            resolver=StaticResolver(settings.image_fetch_resolve)
+            if settings.image_fetch_resolve is not None
+            else None,
+        ),
+    )

@@ -1,0 +1,114 @@
+"""A real `veogate serve` in a subprocess on 127.0.0.1, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "VEOGATE_QUEUE_POLL_SECONDS": "0.1", **self.env}
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "veogate.cli.main",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()[-4000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def bootstrap_key(self) -> str:
+        return (self.data_dir / "bootstrap-key").read_text().strip()
+
+    def create_key(self, name: str) -> str:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "veogate.cli.main",
+                "keys",
+                "--data-dir",
+                str(self.data_dir),
+                "create",
+                "--name",
+                name,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.env},
+        ).stdout
+        return next(line.split()[1] for line in out.splitlines() if line.startswith("secret:"))
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key or self.bootstrap_key()}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def wait_for(client: httpx.Client, path: str, done: callable, timeout: float = 120.0) -> dict:  # type: ignore[valid-type]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(path).json()
+        if done(body):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"{path} did not finish in {timeout}s: {body}")
