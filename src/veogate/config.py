@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     )
     retention_sweep_seconds: float = Field(default=300.0, gt=0)
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(
+        default=120, ge=0, description="Create requests per API key per minute (0: no limit)."
+    )
+    max_active_jobs_per_key: int = Field(
+        default=50, ge=0, description="Queued + running jobs one API key may have (0: no limit)."
+    )
     render_concurrency: int = Field(
         default=1, ge=1, description="Jobs rendered at once per process."
     )

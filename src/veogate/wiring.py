@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from veogate.api.limits import RateLimiter
 from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
@@ -27,6 +28,7 @@ class Services:
     signer: UrlSigner
     providers: ProviderRegistry
     fetcher: ImageFetcher
+    rate_limiter: RateLimiter
 
     @property
     def work_dir(self) -> Path:
@@ -76,4 +78,5 @@ def build_services(settings: Settings) -> Services:
             if settings.image_fetch_resolve is not None
             else None,
         ),
+        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
     )

@@ -83,7 +83,7 @@ REJECTED: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("last without first", {"last_image": PNG}, "last_image", "missing_parameter"),
     ("refs not a list", {"input_reference": PNG}, "input_reference", "invalid_parameter"),
-    ("ref not a string", {"input_reference": [5]}, "input_reference", "invalid_parameter"),
+    ("ref not a string", {"input_reference": [5]}, "input_reference[0]", "invalid_parameter"),
     ("image not a URL", {"first_image": "ftp://x/y.png"}, "first_image", "invalid_parameter"),
     ("resolution number", {"resolution": 720}, "resolution", "invalid_parameter"),
 ]

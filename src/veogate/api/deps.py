@@ -45,4 +45,13 @@ async def _caller(
 
 
 Caller = Annotated[CallerIdentity, Depends(_caller)]
+
+
+async def _creator(caller: Caller, services: ServicesDep) -> CallerIdentity:
+    services.rate_limiter.check(caller.key_id)
+    return caller
+
+
+Creator = Annotated[CallerIdentity, Depends(_creator)]
+"""The caller of a create request, within its rate limit."""
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy.exc import IntegrityError
 
 from veogate.auth.keys import Caller
+from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
@@ -22,8 +25,15 @@ async def accept(
     """
     async with services.sessions() as session:
         service = JobService(JobRepository(session))
+        replayed = await service.replay(caller, submission)
+        if replayed is not None:
+            return await _started(runtime, replayed)
+        # Inline images are checked and stored now: a bad one is a 400 before queueing.
+        spec = await intake_inline_images(submission.spec, services)
+        submission = dataclasses.replace(submission, spec=spec)
         try:
-            job = (await service.submit(caller, submission)).job
+            limit = services.settings.max_active_jobs_per_key
+            job = (await service.submit(caller, submission, max_active_jobs=limit)).job
             await session.commit()
         except IntegrityError:
             await session.rollback()  # a concurrent request with the same key won the race
@@ -31,6 +41,10 @@ async def accept(
             if replayed is None:
                 raise
             job = replayed
+    return await _started(runtime, job)
+
+
+async def _started(runtime: Runtime, job: Job) -> Job:
     if not job.status.terminal:
         await runtime.enqueue(job.id)
     return job

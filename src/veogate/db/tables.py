@@ -89,3 +89,12 @@ class JobEventRow(Base):
     kind: Mapped[str] = mapped_column(String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobInputRow(Base):
+    """Which stored input objects a job uses (inputs are shared by content hash)."""
+
+    __tablename__ = "job_inputs"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    storage_key: Mapped[str] = mapped_column(String(300), primary_key=True, index=True)

@@ -125,15 +125,15 @@ class WireReader:
         for index, item in enumerate(value):
             field = f"{name}[{index}]"
             if not isinstance(item, str):
-                raise InvalidRequest(f"{field} must be a string, got {describe(item)}", param=name)
-            images.append(image_input(item, field, param=name))
+                raise InvalidRequest(f"{field} must be a string, got {describe(item)}", param=field)
+            images.append(image_input(item, field))
         return tuple(images)
 
 
-def image_input(value: str, field: str, *, param: str | None = None) -> ImageInput:
+def image_input(value: str, field: str) -> ImageInput:
     source = value.strip()
     if not source.lower().startswith(IMAGE_PREFIXES):
         raise InvalidRequest(
-            f"{field} must be an http(s) URL or a data:image/...;base64 URI", param=param or field
+            f"{field} must be an http(s) URL or a data:image/...;base64 URI", param=field
         )
     return ImageInput(source=source, field=field)

@@ -44,13 +44,16 @@ class ImageInput(BaseModel):
     """An image reference as the client sent it: an http(s) URL or a data: URI.
 
     `field` is the client's field name (e.g. `input_reference[1]`), so that an error
-    about this image can name exactly what the client sent.
+    about this image can name exactly what the client sent. Once the bytes are kept in
+    storage (inline images at submit, URLs when the job first runs), `stored_key` names
+    them; a data: URI's `source` is then shortened to a description of what was sent.
     """
 
     model_config = ConfigDict(frozen=True)
 
     source: str
     field: str
+    stored_key: str | None = None
 
 
 class JobSpec(BaseModel):
@@ -84,6 +87,14 @@ class JobSpec(BaseModel):
         if self.first_frame is not None:
             return "first"
         return "text"
+
+    def images(self) -> list[ImageInput]:
+        """Every input image: first frame, last frame, then references."""
+        frames = [i for i in (self.first_frame, self.last_frame) if i is not None]
+        return [*frames, *self.reference_images]
+
+    def stored_image_keys(self) -> list[str]:
+        return [i.stored_key for i in self.images() if i.stored_key is not None]
 
     @property
     def frame_count(self) -> int:

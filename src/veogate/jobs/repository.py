@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veogate.db.tables import IdempotencyKeyRow, JobEventRow, JobOutputRow, JobRow
+from veogate.db.tables import IdempotencyKeyRow, JobEventRow, JobInputRow, JobOutputRow, JobRow
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 
 _LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -142,6 +142,41 @@ class JobRepository:
         row = await self.session.get(JobRow, job_id)
         if row is not None and warning not in row.warnings:
             row.warnings = [*row.warnings, warning]
+
+    async def update_spec(self, job_id: str, spec: JobSpec) -> None:
+        """Record the spec as it ran (inputs' stored keys added) and which inputs it uses."""
+        await self.session.execute(
+            update(JobRow).where(JobRow.id == job_id).values(spec=spec.model_dump(mode="json"))
+        )
+        await self.record_inputs(job_id, spec)
+
+    async def record_inputs(self, job_id: str, spec: JobSpec) -> None:
+        keys = set(spec.stored_image_keys())
+        known = await self.session.execute(
+            select(JobInputRow.storage_key).where(JobInputRow.job_id == job_id)
+        )
+        for key in keys - set(known.scalars()):
+            self.session.add(JobInputRow(job_id=job_id, storage_key=key))
+        await self.session.flush()
+
+    async def inputs_only_used_by(self, job_ids: Sequence[str]) -> list[str]:
+        """Input keys of these jobs that no other job with kept files uses."""
+        theirs = select(JobInputRow.storage_key).where(JobInputRow.job_id.in_(job_ids))
+        still_used = (
+            select(JobInputRow.storage_key)
+            .join(JobRow, JobRow.id == JobInputRow.job_id)
+            .where(JobRow.id.not_in(job_ids), JobRow.files_expired_at.is_(None))
+        )
+        result = await self.session.execute(theirs.except_(still_used))
+        return list(result.scalars())
+
+    async def count_live(self, owner_key_id: str) -> int:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(JobRow)
+            .where(JobRow.owner_key_id == owner_key_id, JobRow.status.in_(_LIVE))
+        )
+        return int(result.scalar_one())
 
     async def live_job_ids(self) -> list[str]:
         result = await self.session.execute(

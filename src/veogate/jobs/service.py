@@ -10,12 +10,13 @@ from typing import Any
 
 from veogate.auth.keys import Caller
 from veogate.db.tables import IdempotencyKeyRow, JobRow
-from veogate.errors import IdempotencyConflict, NotFound
+from veogate.errors import IdempotencyConflict, NotFound, RateLimited
 from veogate.ids import new_id
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.repository import JobRepository, as_utc
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+QUOTA_RETRY_AFTER_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,19 @@ class JobService:
             )
         return await self.repo.get(row.job_id)
 
-    async def submit(self, caller: Caller, submission: Submission) -> Submitted:
+    async def submit(
+        self, caller: Caller, submission: Submission, *, max_active_jobs: int = 0
+    ) -> Submitted:
         existing = await self.replay(caller, submission)
         if existing is not None:
             return Submitted(existing, created=False)
+        if max_active_jobs > 0 and await self.repo.count_live(caller.key_id) >= max_active_jobs:
+            raise RateLimited(
+                f"this API key already has {max_active_jobs} queued or running jobs, the most "
+                "allowed; wait for some to finish",
+                retry_after=QUOTA_RETRY_AFTER_SECONDS,
+                code="quota_exceeded",
+            )
         now = datetime.now(UTC)
         row = JobRow(
             id=new_id(submission.id_prefix, upper=submission.upper_id),
@@ -86,6 +96,7 @@ class JobService:
             created_at=now,
         )
         await self.repo.add(row)
+        await self.repo.record_inputs(row.id, submission.spec)
         if submission.idempotency_key is not None:
             await self.repo.add_idempotency(
                 IdempotencyKeyRow(

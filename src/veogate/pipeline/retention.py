@@ -22,11 +22,13 @@ async def sweep(services: Services, *, now: datetime | None = None) -> int:
             batch = await JobRepository(session).expirable(cutoff)
         if not batch:
             return expired
-        for _, keys in batch:
-            for key in keys:
-                await services.store.delete(key)
+        job_ids = [job_id for job_id, _ in batch]
+        async with services.sessions() as session:
+            unused_inputs = await JobRepository(session).inputs_only_used_by(job_ids)
+        for key in [k for _, keys in batch for k in keys] + unused_inputs:
+            await services.store.delete(key)
         async with services.sessions.begin() as session:
-            await JobRepository(session).mark_files_expired([job_id for job_id, _ in batch], now)
+            await JobRepository(session).mark_files_expired(job_ids, now)
         expired += len(batch)
 
 

@@ -14,11 +14,12 @@ from typing import Any
 from dbos import DBOS
 
 from veogate.errors import GenerationError
+from veogate.jobs.inputs import fetch_remote_images
 from veogate.jobs.model import JobSpec, JobStatus, Output
 from veogate.jobs.repository import JobRepository
 from veogate.media.video import probe
 from veogate.pipeline.context import services
-from veogate.pipeline.inputs import resolve_images
+from veogate.pipeline.inputs import decoded_images
 from veogate.pipeline.progress import ProgressWriter
 from veogate.providers.base import SampleRequest
 
@@ -41,6 +42,25 @@ async def begin_job(job_id: str) -> dict[str, Any] | None:
         return {"spec": job.spec.model_dump(mode="json"), "provider": job.provider}
 
 
+@DBOS.step(name="veogate.resolve_inputs")
+async def resolve_inputs(job_id: str, spec_json: dict[str, Any]) -> dict[str, Any]:
+    """Fetch and store the job's URL images once; later steps (and restarts) use the copies."""
+    svc = services()
+    spec = JobSpec.model_validate(spec_json)
+    if all(image.stored_key for image in spec.images()):
+        return {"ok": True, "spec": spec_json}
+    try:
+        resolved = await fetch_remote_images(spec, svc)
+    except GenerationError as exc:
+        return {"ok": False, "code": exc.code, "message": exc.message, "param": exc.param}
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        await repo.update_spec(job_id, resolved)
+        keys = resolved.stored_image_keys()
+        await repo.add_event(job_id, "inputs_stored", {"keys": keys}, datetime.now(UTC))
+    return {"ok": True, "spec": resolved.model_dump(mode="json")}
+
+
 @DBOS.step(name="veogate.render_sample")
 async def render_sample(
     job_id: str, provider_name: str, spec_json: dict[str, Any], index: int
@@ -58,7 +78,7 @@ async def render_sample(
     progress = ProgressWriter(job_id, index, spec.sample_count)
     try:
         width, height = svc.catalog.frame_size(spec.resolution, spec.aspect_ratio)
-        images = await resolve_images(spec, svc)
+        images = await decoded_images(spec, svc)
         request = SampleRequest(
             spec=spec, sample_index=index, width=width, height=height, images=images
         )

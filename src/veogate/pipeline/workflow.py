@@ -1,6 +1,6 @@
 """One job = one durable workflow (`workflow_id` = job id).
 
-    begin_job -> render_sample × N -> finish_job        (or fail_job)
+    begin_job -> resolve_inputs -> render_sample × N -> finish_job      (or fail_job)
 
 Every step is checkpointed by DBOS: after a crash the workflow resumes at the first
 step that had not finished, and finished steps are never run again. Code outside the
@@ -14,7 +14,13 @@ from typing import Any
 
 from dbos import DBOS
 
-from veogate.pipeline.steps import begin_job, fail_job, finish_job, render_sample
+from veogate.pipeline.steps import (
+    begin_job,
+    fail_job,
+    finish_job,
+    render_sample,
+    resolve_inputs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +30,11 @@ async def run_job(job_id: str) -> str:
     started = await begin_job(job_id)
     if started is None:
         return "skipped"
-    spec: dict[str, Any] = started["spec"]
+    inputs = await resolve_inputs(job_id, started["spec"])
+    if not inputs["ok"]:
+        await fail_job(job_id, inputs["code"], inputs["message"], [])
+        return "failed"
+    spec: dict[str, Any] = inputs["spec"]
     outputs: list[dict[str, Any]] = []
     for index in range(int(spec["sample_count"])):
         try:

@@ -12,6 +12,9 @@ class ObjectStore(Protocol):
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         """Copy a local file into the store under `key` (replacing what was there)."""
 
+    async def get_bytes(self, key: str) -> bytes:
+        """The object's content; `FileNotFoundError` if there is none."""
+
     async def delete(self, key: str) -> None:
         """Remove `key`; removing a missing key is not an error."""
 

@@ -26,6 +26,10 @@ class LocalObjectStore:
         with source.open("rb") as handle:
             await obstore.put_async(self._store, check_key(key), handle)
 
+    async def get_bytes(self, key: str) -> bytes:
+        result = await obstore.get_async(self._store, check_key(key))
+        return bytes(await result.bytes_async())
+
     async def delete(self, key: str) -> None:
         try:
             await obstore.delete_async(self._store, check_key(key))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.body import read_json_body
-from veogate.api.deps import Caller, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
+from veogate.api.deps import Caller, Creator, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
 from veogate.api.files import download_path
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import accept
@@ -26,7 +26,7 @@ router = APIRouter(route_class=dialect_route_class(translate.render_error), tags
 @router.post("/v1/videos/generations")
 async def create_generation(
     request: Request,
-    caller: Caller,
+    caller: Creator,
     services: ServicesDep,
     runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None,

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.body import read_json_body
-from veogate.api.deps import Caller, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
+from veogate.api.deps import Caller, Creator, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
 from veogate.api.files import download_path
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import accept
@@ -30,7 +30,7 @@ def build_router(prefix: str) -> APIRouter:
 
     async def create_video(
         request: Request,
-        caller: Caller,
+        caller: Creator,
         services: ServicesDep,
         runtime: RuntimeDep,
         idempotency_key: IdempotencyKey = None,
