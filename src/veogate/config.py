@@ -11,8 +11,17 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VertexProject(BaseModel):
+    """One Vertex AI project veogate may submit to (credentials: a service-account file,
+    or the application default credentials when `credentials_file` is not given)."""
+
+    project: str
+    location: str = "us-central1"
+    credentials_file: Path | None = None
 
 
 class Settings(BaseSettings):
@@ -72,6 +81,43 @@ class Settings(BaseSettings):
         default=None,
         description="Fixed host -> addresses table used instead of DNS (like curl --resolve).",
     )
+
+    # Providers and routing
+    routes: dict[str, str] = Field(
+        default_factory=dict,
+        description='Canonical model -> provider ("preview" or "google"); default: google '
+        "when Google credentials are configured, else preview.",
+    )
+    google_api_keys: list[str] = Field(
+        default_factory=list, description="Gemini API keys, used as a pool (JSON list)."
+    )
+    vertex_projects: list[VertexProject] = Field(
+        default_factory=list, description="Vertex AI projects, used as a pool (JSON list)."
+    )
+    google_base_url: str | None = Field(default=None, description="Override Google's endpoint.")
+    google_model_ids: dict[str, str] = Field(
+        default_factory=dict, description="Canonical model -> upstream model id overrides."
+    )
+    google_concurrency: int = Field(default=4, ge=1, description="Jobs in flight per credential.")
+    google_requests_per_minute: int = Field(
+        default=10, ge=1, description="Upstream submits per credential per minute."
+    )
+    google_request_timeout_seconds: float = Field(default=60.0, gt=0)
+    poll_initial_seconds: float = Field(default=10.0, gt=0)
+    poll_max_seconds: float = Field(default=30.0, gt=0)
+    poll_backoff: float = Field(default=1.5, ge=1.0)
+    job_deadline_seconds: float = Field(default=1800.0, gt=0)
+    upstream_max_attempts: int = Field(default=6, ge=1)
+    upstream_retry_base_seconds: float = Field(default=2.0, gt=0)
+    upstream_retry_max_seconds: float = Field(default=120.0, gt=0)
+    prices_usd_per_second: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Canonical model -> resolution -> USD per output second (default: catalog).",
+    )
+
+    @property
+    def has_google_credentials(self) -> bool:
+        return bool(self.google_api_keys or self.vertex_projects)
 
     @field_validator("kyy_prefix")
     @classmethod

@@ -94,5 +94,11 @@ class InputError(GenerationError):
 
 
 class ProviderError(GenerationError):
+    """The provider failed. Retrying is safe when `retryable`, after `retry_after_seconds`
+    if given; `maybe_accepted` says the upstream may have acted on the request anyway (a
+    timeout after sending it), so a paid submit must not be retried."""
+
     status_code = 502
     code = "provider_error"
+    retry_after_seconds: float | None = None
+    maybe_accepted: bool = False

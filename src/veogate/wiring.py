@@ -12,7 +12,7 @@ from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
-from veogate.providers.registry import ProviderRegistry, build_provider
+from veogate.providers.registry import ProviderRegistry, build_registry
 from veogate.storage.base import ObjectStore
 from veogate.storage.local import LocalObjectStore
 from veogate.storage.signing import UrlSigner
@@ -36,13 +36,6 @@ class Services:
 
     async def close(self) -> None:
         await self.engine.dispose()
-
-
-def build_registry(settings: Settings, catalog: Catalog) -> ProviderRegistry:
-    default = "preview"
-    providers = {default: build_provider(default, settings)}
-    routes = dict.fromkeys(catalog.canonical, default)
-    return ProviderRegistry(providers, routes, default)
 
 
 def build_fetch_policy(settings: Settings) -> FetchPolicy:

@@ -119,7 +119,15 @@ def test_job_committed_but_never_enqueued_is_picked_up(fresh_server: ServerProce
             dialect="apimart",
             default_seed=1,
         )
-        submission = Submission("apimart", "task", True, spec, "preview", None, "fp")
+        submission = Submission(
+            dialect="apimart",
+            id_prefix="task",
+            upper_id=True,
+            spec=spec,
+            idempotency_key=None,
+            request_fingerprint="fp",
+            provider="preview",
+        )
         async with session_factory(engine)() as session:
             submitted = await JobService(JobRepository(session)).submit(
                 Caller(key_id=key_id, name="bootstrap"), submission

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from veogate.auth.keys import Caller
 from veogate.jobs.inputs import intake_inline_images
-from veogate.jobs.model import Job
+from veogate.jobs.model import Job, JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
 from veogate.pipeline.runtime import Runtime
@@ -28,9 +28,13 @@ async def accept(
         replayed = await service.replay(caller, submission)
         if replayed is not None:
             return await _started(runtime, replayed)
+        provider = await _choose_provider(services, JobRepository(session), submission.spec)
+        warnings = services.providers.member(provider).prepare(submission.spec)
         # Inline images are checked and stored now: a bad one is a 400 before queueing.
         spec = await intake_inline_images(submission.spec, services)
-        submission = dataclasses.replace(submission, spec=spec)
+        submission = dataclasses.replace(
+            submission, spec=spec, provider=provider, warnings=warnings
+        )
         try:
             limit = services.settings.max_active_jobs_per_key
             job = (await service.submit(caller, submission, max_active_jobs=limit)).job
@@ -46,5 +50,14 @@ async def accept(
 
 async def _started(runtime: Runtime, job: Job) -> Job:
     if not job.status.terminal:
-        await runtime.enqueue(job.id)
+        await runtime.enqueue(job.id, job.provider)
     return job
+
+
+async def _choose_provider(services: Services, repo: JobRepository, spec: JobSpec) -> str:
+    """The least busy member of the pool that serves the model."""
+    pool = services.providers.pool_for(spec.canonical_model)
+    if len(pool) == 1:
+        return pool[0]
+    load = await repo.live_by_provider(pool)
+    return min(pool, key=lambda name: (load[name], pool.index(name)))

@@ -49,6 +49,9 @@ class JobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     files_expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    upstream_operation: Mapped[str | None] = mapped_column(String(500))
+    billable_seconds: Mapped[float | None]
+    cost_usd: Mapped[float | None]
 
     __table_args__ = (Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),)
 

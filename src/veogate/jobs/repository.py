@@ -170,6 +170,28 @@ class JobRepository:
         result = await self.session.execute(theirs.except_(still_used))
         return list(result.scalars())
 
+    async def live_by_provider(self, providers: Sequence[str]) -> dict[str, int]:
+        result = await self.session.execute(
+            select(JobRow.provider, func.count())
+            .where(JobRow.provider.in_(providers), JobRow.status.in_(_LIVE))
+            .group_by(JobRow.provider)
+        )
+        counts = dict.fromkeys(providers, 0)
+        counts.update({name: int(n) for name, n in result.tuples()})
+        return counts
+
+    async def record_usage(self, job_id: str, seconds: float, cost_usd: float) -> None:
+        await self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id)
+            .values(billable_seconds=seconds, cost_usd=cost_usd)
+        )
+
+    async def set_operation(self, job_id: str, operation: str) -> None:
+        await self.session.execute(
+            update(JobRow).where(JobRow.id == job_id).values(upstream_operation=operation)
+        )
+
     async def count_live(self, owner_key_id: str) -> int:
         result = await self.session.execute(
             select(func.count())
@@ -178,11 +200,14 @@ class JobRepository:
         )
         return int(result.scalar_one())
 
-    async def live_job_ids(self) -> list[str]:
+    async def live_jobs(self) -> list[tuple[str, str]]:
+        """(job id, provider) of every queued or running job, oldest first."""
         result = await self.session.execute(
-            select(JobRow.id).where(JobRow.status.in_(_LIVE)).order_by(JobRow.created_at)
+            select(JobRow.id, JobRow.provider)
+            .where(JobRow.status.in_(_LIVE))
+            .order_by(JobRow.created_at)
         )
-        return list(result.scalars())
+        return list(result.tuples())
 
     async def expirable(
         self, finished_before: datetime, limit: int = 500

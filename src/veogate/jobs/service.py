@@ -27,9 +27,11 @@ class Submission:
     id_prefix: str
     upper_id: bool
     spec: JobSpec
-    provider: str
     idempotency_key: str | None
     request_fingerprint: str
+    provider: str = ""
+    """The provider (pool member) that will run it; chosen at the boundary."""
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class JobService:
             provider=submission.provider,
             status=JobStatus.QUEUED.value,
             progress=0,
-            warnings=[],
+            warnings=list(submission.warnings),
             created_at=now,
         )
         await self.repo.add(row)

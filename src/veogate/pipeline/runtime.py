@@ -17,7 +17,12 @@ from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
 
-QUEUE = "veogate-jobs"
+
+def queue_name(provider: str) -> str:
+    """Each provider (one per credential) has its own queue, with its own limits."""
+    return f"veogate-{provider}"
+
+
 _ENDED_WITHOUT_RECORD = {"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"}
 
 
@@ -40,22 +45,25 @@ class Runtime:
         context.install(self.services)
         DBOS(config=config)
         DBOS.launch()
-        await DBOS.register_queue_async(
-            QUEUE,
-            worker_concurrency=settings.render_concurrency,
-            polling_interval_sec=settings.queue_poll_seconds,
-            on_conflict="always_update",
-        )
+        for member in self.services.providers.members():
+            rpm = member.requests_per_minute
+            await DBOS.register_queue_async(
+                queue_name(member.name),
+                worker_concurrency=member.concurrency,
+                limiter={"limit": rpm, "period": 60.0} if rpm else None,
+                polling_interval_sec=settings.queue_poll_seconds,
+                on_conflict="always_update",
+            )
         await self.reconcile()
 
     async def stop(self) -> None:
         await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=0)
         context.install(None)
 
-    async def enqueue(self, job_id: str) -> None:
+    async def enqueue(self, job_id: str, provider: str) -> None:
         """Start the job's workflow; enqueueing an id twice is harmless."""
         with SetWorkflowID(job_id):
-            await DBOS.enqueue_workflow_async(QUEUE, run_job, job_id)
+            await DBOS.enqueue_workflow_async(queue_name(provider), run_job, job_id)
 
     async def cancel(self, job_id: str) -> None:
         await DBOS.cancel_workflow_async(job_id)
@@ -68,12 +76,12 @@ class Runtime:
         (it exhausted its recovery attempts, say) fails its job with a reason.
         """
         async with self.services.sessions() as session:
-            live = await JobRepository(session).live_job_ids()
-        for job_id in live:
+            live = await JobRepository(session).live_jobs()
+        for job_id, provider in live:
             status = await DBOS.get_workflow_status_async(job_id)
             if status is None:
                 log.warning("job %s had no workflow; enqueueing it", job_id)
-                await self.enqueue(job_id)
+                await self.enqueue(job_id, provider)
             elif status.status in _ENDED_WITHOUT_RECORD:
                 await self._fail_orphan(job_id, status.status)
 

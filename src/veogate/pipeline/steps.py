@@ -22,6 +22,7 @@ from veogate.pipeline.context import services
 from veogate.pipeline.inputs import decoded_images
 from veogate.pipeline.progress import ProgressWriter
 from veogate.providers.base import SampleRequest
+from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,45 @@ def output_key(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/{index}.mp4"
 
 
+def usage_price(svc: Services, spec: JobSpec) -> float:
+    """USD per second of output: configured per model and resolution, else the catalog's."""
+    by_resolution = svc.settings.prices_usd_per_second.get(spec.canonical_model, {})
+    if spec.resolution in by_resolution:
+        return by_resolution[spec.resolution]
+    return svc.catalog.canonical[spec.canonical_model].price_per_second_usd
+
+
 @DBOS.step(name="veogate.begin_job")
 async def begin_job(job_id: str) -> dict[str, Any] | None:
-    """queued -> running. Returns the spec and provider, or None if the job already ended."""
-    async with services().sessions.begin() as session:
+    """queued -> running, or None if the job already ended.
+
+    Returns what the rest of the workflow decides with — the spec, the provider, and the
+    retry and polling policy as configured now — so a replay after a restart decides the
+    same way even if the configuration changed meanwhile.
+    """
+    svc = services()
+    async with svc.sessions.begin() as session:
         repo = JobRepository(session)
         job = await repo.get(job_id)
         if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
             return None
         await repo.add_event(job_id, "started", {}, datetime.now(UTC))
-        return {"spec": job.spec.model_dump(mode="json"), "provider": job.provider}
+        settings = svc.settings
+        return {
+            "spec": job.spec.model_dump(mode="json"),
+            "provider": job.provider,
+            "remote": svc.providers.member(job.provider).remote is not None,
+            "deadline": job.created_at.timestamp() + settings.job_deadline_seconds,
+            "expected_seconds": svc.catalog.canonical[job.spec.canonical_model].estimated_seconds,
+            "policy": {
+                "max_attempts": settings.upstream_max_attempts,
+                "retry_base": settings.upstream_retry_base_seconds,
+                "retry_max": settings.upstream_retry_max_seconds,
+                "poll_initial": settings.poll_initial_seconds,
+                "poll_max": settings.poll_max_seconds,
+                "poll_backoff": settings.poll_backoff,
+            },
+        }
 
 
 @DBOS.step(name="veogate.resolve_inputs")
@@ -82,7 +112,7 @@ async def render_sample(
         request = SampleRequest(
             spec=spec, sample_index=index, width=width, height=height, images=images
         )
-        await svc.providers.get(provider_name).generate(request, destination, progress)
+        await svc.providers.local(provider_name).generate(request, destination, progress)
         info = probe(destination)
         key = output_key(job_id, index)
         await svc.store.put_file(key, destination, "video/mp4")
@@ -110,14 +140,23 @@ async def render_sample(
 
 
 @DBOS.step(name="veogate.finish_job")
-async def finish_job(job_id: str, outputs: list[dict[str, Any]]) -> str:
-    """Record success; if the job was cancelled meanwhile, drop the files instead."""
+async def finish_job(
+    job_id: str, outputs: list[dict[str, Any]], warnings: list[str], billed: bool
+) -> str:
+    """Record success and usage; if the job was cancelled meanwhile, drop the files."""
     svc = services()
     parsed = [Output.model_validate(o) for o in outputs]
     async with svc.sessions.begin() as session:
         repo = JobRepository(session)
         recorded = await repo.record_success(job_id, parsed, datetime.now(UTC))
         if recorded:
+            job = await repo.get(job_id)
+            assert job is not None
+            seconds = sum(o.duration_seconds for o in parsed)
+            price = usage_price(svc, job.spec) if billed else 0.0
+            await repo.record_usage(job_id, seconds, round(seconds * price, 6))
+            for warning in warnings:
+                await repo.add_warning(job_id, warning)
             await repo.add_event(job_id, "succeeded", {"outputs": len(parsed)}, datetime.now(UTC))
     if not recorded:
         for output in parsed:

@@ -1,37 +1,134 @@
 """The only code that branches on provider names. Imports are lazy: an unused provider's
-dependencies are never loaded."""
+dependencies (google-genai, say) are never loaded.
+
+Names: a *pool* (`preview`, `google`) is what a canonical model is routed to; its
+*members* are the concrete providers, one per credential (`google-gemini-0`,
+`google-vertex-1`, ...), each with its own queue limits.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from veogate.catalog import Catalog
 from veogate.config import Settings
+from veogate.jobs.model import JobSpec
 from veogate.providers.base import VideoProvider
+from veogate.providers.remote import RemoteVideoProvider
 
-PROVIDER_NAMES = ("preview",)
+POOLS = ("preview", "google")
 
 
-def build_provider(name: str, settings: Settings) -> VideoProvider:
-    if name == "preview":
-        from veogate.providers.preview import PreviewProvider
+@dataclass(frozen=True)
+class Member:
+    """One concrete provider: either renders locally or drives a remote operation."""
 
-        return PreviewProvider()
-    raise ValueError(f"unknown provider {name!r} (known: {', '.join(PROVIDER_NAMES)})")
+    name: str
+    concurrency: int
+    requests_per_minute: int | None = None
+    local: VideoProvider | None = None
+    remote: RemoteVideoProvider | None = None
+
+    def prepare(self, spec: JobSpec) -> tuple[str, ...]:
+        """Warnings to record on a job this member will run (raises if it cannot)."""
+        return self.remote.prepare(spec).warnings if self.remote is not None else ()
 
 
 class ProviderRegistry:
-    """Which provider serves which canonical model."""
+    """Which pool serves which canonical model, and the members of each pool."""
 
     def __init__(
-        self, providers: dict[str, VideoProvider], routes: dict[str, str], default: str
+        self, members: list[Member], pools: dict[str, list[str]], routes: dict[str, str]
     ) -> None:
-        self._providers = providers
+        self._members = {m.name: m for m in members}
+        self._pools = pools
         self._routes = routes
-        self._default = default
 
-    def name_for(self, canonical_model: str) -> str:
-        return self._routes.get(canonical_model, self._default)
+    def pool_for(self, canonical_model: str) -> list[str]:
+        return self._pools[self._routes[canonical_model]]
 
-    def get(self, name: str) -> VideoProvider:
-        return self._providers[name]
+    def member(self, name: str) -> Member:
+        return self._members[name]
+
+    def members(self) -> list[Member]:
+        return list(self._members.values())
+
+    def local(self, name: str) -> VideoProvider:
+        provider = self._members[name].local
+        if provider is None:
+            raise KeyError(f"{name} is not a local provider")
+        return provider
+
+    def remote(self, name: str) -> RemoteVideoProvider:
+        provider = self._members[name].remote
+        if provider is None:
+            raise KeyError(f"{name} is not a remote provider")
+        return provider
 
     def describe(self) -> dict[str, str]:
-        return dict(self._routes)
+        """canonical model -> pool (and its members), for logs and /healthz."""
+        return {
+            model: f"{pool} ({', '.join(self._pools[pool])})"
+            for model, pool in self._routes.items()
+        }
+
+
+def _preview(settings: Settings) -> list[Member]:
+    from veogate.providers.preview import PreviewProvider
+
+    return [Member("preview", settings.render_concurrency, local=PreviewProvider())]
+
+
+def _google(settings: Settings, catalog: Catalog) -> list[Member]:
+    from veogate.providers.google.client import GeminiApiHost, GoogleVeoProvider, VertexHost
+
+    def model_ids(host: str) -> dict[str, str]:
+        ids = {name: model.upstream[host] for name, model in catalog.canonical.items()}
+        return ids | settings.google_model_ids
+
+    timeout = settings.google_request_timeout_seconds
+    members = []
+    for i, key in enumerate(settings.google_api_keys):
+        name = f"google-gemini-{i}"
+        host = GeminiApiHost(key, settings.google_base_url, timeout_seconds=timeout)
+        members.append(GoogleVeoProvider(host, model_ids("gemini"), name=name))
+    for i, project in enumerate(settings.vertex_projects):
+        name = f"google-vertex-{i}"
+        vertex = VertexHost(
+            project.project,
+            project.location,
+            service_account_file=project.credentials_file,
+            base_url=settings.google_base_url,
+            timeout_seconds=timeout,
+        )
+        members.append(GoogleVeoProvider(vertex, model_ids("vertex"), name=name))
+    return [
+        Member(p.name, settings.google_concurrency, settings.google_requests_per_minute, remote=p)
+        for p in members
+    ]
+
+
+def build_registry(settings: Settings, catalog: Catalog) -> ProviderRegistry:
+    default = "google" if settings.has_google_credentials else "preview"
+    routes = dict.fromkeys(catalog.canonical, default) | settings.routes
+    wanted = set(routes.values())
+    unknown = wanted - set(POOLS)
+    if unknown:
+        raise ValueError(
+            f"VEOGATE_ROUTES names unknown providers {sorted(unknown)} (known: {POOLS})"
+        )
+    members: list[Member] = []
+    pools: dict[str, list[str]] = {}
+    if "preview" in wanted:
+        members += _preview(settings)
+        pools["preview"] = ["preview"]
+    if "google" in wanted:
+        if not settings.has_google_credentials:
+            raise ValueError(
+                "VEOGATE_ROUTES sends models to google, but no VEOGATE_GOOGLE_API_KEYS or "
+                "VEOGATE_VERTEX_PROJECTS are configured"
+            )
+        google = _google(settings, catalog)
+        members += google
+        pools["google"] = [m.name for m in google]
+    return ProviderRegistry(members, pools, routes)

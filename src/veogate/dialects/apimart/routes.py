@@ -45,7 +45,6 @@ async def create_generation(
         id_prefix="task",
         upper_id=True,
         spec=spec,
-        provider=services.providers.name_for(spec.canonical_model),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(DIALECT, body),
     )

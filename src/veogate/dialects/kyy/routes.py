@@ -49,7 +49,6 @@ def build_router(prefix: str) -> APIRouter:
             id_prefix="vgen",
             upper_id=False,
             spec=spec,
-            provider=services.providers.name_for(spec.canonical_model),
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint(DIALECT, body),
         )

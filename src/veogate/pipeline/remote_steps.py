@@ -1,0 +1,150 @@
+"""Checkpointed steps for remote providers: submit once, poll, download each sample.
+
+Each returns a JSON-able dict. Expected failures come back as
+`{"ok": False, "retryable": ..., "retry_after": ..., "code": ..., "message": ...}` so the
+workflow decides about retries (and never retries a submit that may have been accepted).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from dbos import DBOS
+
+from veogate.errors import GenerationError, ProviderError
+from veogate.jobs.model import JobSpec, Output
+from veogate.jobs.repository import JobRepository
+from veogate.media.remux import remux_faststart
+from veogate.media.video import probe
+from veogate.pipeline.context import services
+from veogate.pipeline.steps import output_key
+from veogate.providers.remote import InputImage, InputImages, SampleLocator
+from veogate.wiring import Services
+
+
+def failure(exc: GenerationError) -> dict[str, Any]:
+    provider = exc if isinstance(exc, ProviderError) else None
+    return {
+        "ok": False,
+        "retryable": exc.retryable,
+        "maybe_accepted": bool(provider and provider.maybe_accepted),
+        "retry_after": provider.retry_after_seconds if provider else None,
+        "code": exc.code,
+        "message": exc.message,
+        "now": time.time(),
+    }
+
+
+async def _input(key: str | None, svc: Services) -> InputImage | None:
+    if key is None:
+        return None
+    data = await svc.store.get_bytes(key)
+    ext = key.rsplit(".", 1)[-1]
+    mime = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}[ext]
+    return InputImage(data=data, mime_type=mime)
+
+
+async def stored_inputs(spec: JobSpec, svc: Services) -> InputImages:
+    references = []
+    for image in spec.reference_images:
+        loaded = await _input(image.stored_key, svc)
+        assert loaded is not None
+        references.append(loaded)
+    return InputImages(
+        first_frame=await _input(spec.first_frame.stored_key if spec.first_frame else None, svc),
+        last_frame=await _input(spec.last_frame.stored_key if spec.last_frame else None, svc),
+        references=tuple(references),
+    )
+
+
+@DBOS.step(name="veogate.submit_upstream")
+async def submit_upstream(job_id: str, provider: str, spec_json: dict[str, Any]) -> dict[str, Any]:
+    svc = services()
+    spec = JobSpec.model_validate(spec_json)
+    try:
+        images = await stored_inputs(spec, svc)
+        operation = await svc.providers.remote(provider).submit(spec, images)
+    except GenerationError as exc:
+        return failure(exc)
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        await repo.set_operation(job_id, operation)
+        await repo.add_event(job_id, "submitted", {"operation": operation}, datetime.now(UTC))
+    return {"ok": True, "operation": operation, "now": time.time()}
+
+
+@DBOS.step(name="veogate.poll_upstream")
+async def poll_upstream(
+    job_id: str, provider: str, operation: str, expected_seconds: float
+) -> dict[str, Any]:
+    """One look at the operation; also moves the job's progress along."""
+    svc = services()
+    try:
+        result = await svc.providers.remote(provider).poll(operation)
+    except GenerationError as exc:
+        return failure(exc)
+    now = time.time()
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        job = await repo.get(job_id)
+        if job is not None and not result.done:
+            fraction = result.progress
+            if fraction is None:
+                fraction = (now - job.created_at.timestamp()) / max(1.0, expected_seconds)
+            await repo.set_progress(job_id, min(95, int(fraction * 100)))
+    return {
+        "ok": True,
+        "done": result.done,
+        "now": now,
+        "samples": [
+            {"uri": s.uri, "inline_base64": s.inline_base64, "mime_type": s.mime_type}
+            for s in result.samples
+        ],
+        "filtered_count": result.filtered_count,
+        "filtered_reasons": list(result.filtered_reasons),
+        "error_code": result.error_code,
+        "error_message": result.error_message,
+    }
+
+
+@DBOS.step(name="veogate.download_sample")
+async def download_sample(
+    job_id: str, provider: str, sample: dict[str, Any], index: int
+) -> dict[str, Any]:
+    """Fetch one finished sample, remux it with faststart (no re-encode) and store it."""
+    svc = services()
+    work = svc.work_dir / job_id
+    work.mkdir(parents=True, exist_ok=True)
+    raw, ready = work / f"{index}.upstream.mp4", work / f"{index}.mp4"
+    try:
+        await svc.providers.remote(provider).download(SampleLocator(**sample), raw)
+        try:
+            remux_faststart(raw, ready)
+            info = probe(ready)
+        except ValueError as exc:
+            raise ProviderError(f"sample {index} is not a usable MP4: {exc}") from exc
+        key = output_key(job_id, index)
+        await svc.store.put_file(key, ready, "video/mp4")
+    except GenerationError as exc:
+        return failure(exc)
+    finally:
+        raw.unlink(missing_ok=True)
+        ready.unlink(missing_ok=True)
+    output = Output(
+        index=index,
+        storage_key=key,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+        fps=info.fps,
+        duration_seconds=info.duration_seconds,
+        has_audio=info.has_audio,
+    )
+    async with svc.sessions.begin() as session:
+        await JobRepository(session).add_event(
+            job_id, "sample_stored", {"index": index}, datetime.now(UTC)
+        )
+    return {"ok": True, "output": output.model_dump(mode="json")}
