@@ -22,6 +22,8 @@ class VertexProject(BaseModel):
     project: str
     location: str = "us-central1"
     credentials_file: Path | None = None
+    access_token: str | None = None
+    """A fixed OAuth access token instead (for a token-minting proxy, or tests); it expires."""
 
 
 class Settings(BaseSettings):

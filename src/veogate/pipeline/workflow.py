@@ -70,11 +70,12 @@ async def _run_local(job_id: str, provider: str, spec: dict[str, Any]) -> str:
 def backoff_seconds(
     job_id: str, what: str, attempt: int, policy: dict[str, Any], retry_after: float | None
 ) -> float:
-    """Exponential backoff with deterministic jitter; never shorter than Retry-After."""
+    """Exponential backoff with deterministic jitter, capped; never shorter than Retry-After
+    (the job's deadline still bounds the whole wait)."""
     base = min(policy["retry_max"], policy["retry_base"] * 2**attempt)
     digest = hashlib.sha256(f"{job_id}:{what}:{attempt}".encode()).digest()
     jittered = base * (0.5 + digest[0] / 510)  # 50%..100% of the step
-    return float(min(policy["retry_max"], max(jittered, retry_after or 0.0)))
+    return float(max(min(policy["retry_max"], jittered), retry_after or 0.0))
 
 
 async def _with_retries(
@@ -140,8 +141,12 @@ async def _poll_until_done(
             return result
         if not result["ok"]:
             errors += 1
-            if not result["retryable"] or errors >= policy["max_attempts"]:
+            if not result["retryable"]:
                 return result
+            if errors >= policy["max_attempts"]:
+                return result | {
+                    "message": f"{result['message']} (gave up after {errors} attempts)"
+                }
             interval = backoff_seconds(job_id, "poll", errors, policy, result["retry_after"])
         else:
             errors = 0

@@ -9,6 +9,7 @@ Names: a *pool* (`preview`, `google`) is what a canonical model is routed to; it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from veogate.catalog import Catalog
 from veogate.config import Settings
@@ -97,6 +98,7 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
         vertex = VertexHost(
             project.project,
             project.location,
+            credentials=_fixed_token(project.access_token),
             service_account_file=project.credentials_file,
             base_url=settings.google_base_url,
             timeout_seconds=timeout,
@@ -106,6 +108,14 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
         Member(p.name, settings.google_concurrency, settings.google_requests_per_minute, remote=p)
         for p in members
     ]
+
+
+def _fixed_token(token: str | None) -> Any:
+    if token is None:
+        return None
+    from google.oauth2.credentials import Credentials
+
+    return Credentials(token=token)  # type: ignore[no-untyped-call]
 
 
 def build_registry(settings: Settings, catalog: Catalog) -> ProviderRegistry:

@@ -22,7 +22,9 @@ _STATUS = {
 # recorded failure code -> (HTTP-like code, apimart error type)
 _FAILURES = {
     "invalid_input": (400, "invalid_request_error"),
+    "content_filtered": (400, "invalid_request_error"),
     "provider_error": (502, "server_error"),
+    "deadline_exceeded": (504, "server_error"),
 }
 
 
@@ -50,6 +52,8 @@ def task(
         "created": int(job.created_at.timestamp()),
         "estimated_time": estimated,
     }
+    if job.warnings:
+        data["warnings"] = job.warnings
     if job.status is JobStatus.SUCCEEDED and job.finished_at is not None:
         videos = []
         for path in download_paths:

@@ -33,6 +33,8 @@ def created(job: Job) -> dict[str, Any]:
 
 def status(job: Job, signer: UrlSigner, download_path: str | None) -> dict[str, Any]:
     body = created(job) | {"progress": job.progress, "video_url": None, "error": None}
+    if job.warnings:
+        body["warnings"] = job.warnings
     if job.status is JobStatus.SUCCEEDED and job.outputs:
         first = job.outputs[0]
         body["actualDuration"] = round(first.duration_seconds, 3)

@@ -1,0 +1,378 @@
+"""Who veogate calls for Veo, through google-genai: the Gemini API or Vertex AI.
+
+Two thin hosts each build one `genai.Client` (credentials, base URL, API version, timeout);
+`GoogleVeoProvider` drives either through the `RemoteVideoProvider` steps, with the wire
+mapping in `adapter.py`.
+
+Per host:
+
+    field            Gemini API (GeminiApiHost)                  Vertex AI (VertexHost)
+    seed             dropped, warning at prepare                 parameters.seed
+    generate_audio   true: omitted (always on); false: dropped,  parameters.generateAudio
+                     warning at prepare
+    resize_mode      dropped, warning at prepare when frames     parameters.resizeMode, sent
+                     are given                                   with a first frame
+    everything else  as in adapter.py                            as in adapter.py
+
+    submit           POST v1beta/models/{m}:predictLongRunning   models.generate_videos
+                     (body from adapter.gemini_api_body, sent    (v1 .../publishers/google/
+                     through the SDK's transport: see below)     models/{m}:predictLongRunning)
+    poll             operations.get -> GET v1beta/{name}         operations.get -> POST
+                                                                 ...{m}:fetchPredictOperation
+    download         files.download (redirects followed)         inline bytes; gs:// refused
+
+google-genai 3.x raises `ValueError` for `generate_videos` in Gemini API mode before sending
+anything, while the REST method is still served. `GeminiApiHost.start` therefore posts the
+body it builds through the SDK's own API client (same key, base URL, timeout and error
+types); it is the one place that touches an SDK private (`client.aio._api_client`).
+
+Errors are translated here, at the edge, into `UpstreamError` (a `ProviderError`):
+
+    429, 408, 5xx, timeouts, connection errors   retryable=True (+ retry_after_seconds)
+    other 4xx, malformed JSON, unexpected shapes retryable=False, with the upstream message
+    credentials that cannot be loaded/refreshed  retryable=False (unless google-auth says
+                                                 the token endpoint failure is transient)
+    submit: read timeout, dropped connection,    also maybe_accepted=True: the operation may
+            504                                  exist, so a paid submit is not blindly resent
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from google import genai
+from google.auth import credentials as auth_credentials
+from google.auth import exceptions as auth_exceptions
+from google.genai import errors as genai_errors
+from google.genai import types
+from google.oauth2 import service_account
+
+from veogate.errors import InvalidRequest, ProviderError, VeogateError
+from veogate.jobs.model import JobSpec
+from veogate.providers.google import adapter
+from veogate.providers.google.adapter import HostFeatures, VideoRequest
+from veogate.providers.remote import InputImages, PollResult, Prepared, SampleLocator
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+
+class UpstreamError(ProviderError):
+    """A failure of the Google upstream, with what the pipeline needs to retry it well."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after_seconds: float | None = None,
+        upstream_status: int | None = None,
+        maybe_accepted: bool = False,
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.retry_after_seconds = retry_after_seconds
+        self.upstream_status = upstream_status
+        self.maybe_accepted = maybe_accepted
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+class VeoHost(Protocol):
+    """Who is called: one configured `genai.Client` and the host-specific calls."""
+
+    name: str
+    features: HostFeatures
+    client: genai.Client
+
+    async def start(self, model: str, request: VideoRequest) -> types.GenerateVideosOperation: ...
+
+    async def fetch(self, uri: str, destination: Path) -> None: ...
+
+
+def _http_options(base_url: str | None, api_version: str, timeout: float) -> types.HttpOptions:
+    # No retry_options: the SDK then tries once; the pipeline owns retries and backoff.
+    return types.HttpOptions(
+        base_url=base_url, api_version=api_version, timeout=max(1, round(timeout * 1000))
+    )
+
+
+class GeminiApiHost:
+    """The Gemini Developer API (`generativelanguage.googleapis.com`), with an API key."""
+
+    name = "Gemini API"
+    features: HostFeatures = adapter.GEMINI_API_FEATURES
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        if not api_key:
+            raise ValueError("the Gemini API needs an API key")
+        self.client = genai.Client(
+            api_key=api_key, http_options=_http_options(base_url, "v1beta", timeout_seconds)
+        )
+
+    async def start(self, model: str, request: VideoRequest) -> types.GenerateVideosOperation:
+        path = model if model.startswith("models/") else f"models/{model}"
+        response = await self.client.aio._api_client.async_request(
+            "post", f"{path}:predictLongRunning", adapter.gemini_api_body(request)
+        )
+        payload = json.loads(response.body or "{}")
+        if not isinstance(payload, dict):
+            raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
+        return types.GenerateVideosOperation.from_api_response(payload, is_vertex_ai=False)
+
+    async def fetch(self, uri: str, destination: Path) -> None:
+        # The SDK only parses https:// URIs itself; pass it the bare `files/{id}` name instead.
+        file_id = adapter.gemini_file_id(uri)
+        if file_id is None:
+            raise UpstreamError(f"not a Gemini API file URI: {uri!r}", retryable=False)
+        await self.client.aio.files.download(file=f"files/{file_id}", destination=str(destination))
+
+
+class VertexHost:
+    """Vertex AI, with OAuth credentials: given, from a service-account JSON file, or the
+    application default credentials (resolved by the SDK at the first request)."""
+
+    name = "Vertex AI"
+    features: HostFeatures = adapter.VERTEX_FEATURES
+
+    def __init__(
+        self,
+        project: str,
+        location: str,
+        *,
+        credentials: auth_credentials.Credentials | None = None,
+        service_account_file: str | os.PathLike[str] | None = None,
+        base_url: str | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        if not project or not location:
+            raise ValueError("Vertex AI needs a project and a location")
+        if credentials is not None and service_account_file is not None:
+            raise ValueError("give credentials or service_account_file, not both")
+        if service_account_file is not None:
+            credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                os.fspath(service_account_file), scopes=[CLOUD_PLATFORM_SCOPE]
+            )
+        self.client = genai.Client(
+            vertexai=True,
+            project=project,
+            location=location,
+            credentials=credentials,
+            http_options=_http_options(base_url, "v1", timeout_seconds),
+        )
+
+    async def start(self, model: str, request: VideoRequest) -> types.GenerateVideosOperation:
+        return await self.client.aio.models.generate_videos(
+            model=model, source=request.source, config=request.config
+        )
+
+    async def fetch(self, uri: str, destination: Path) -> None:
+        if uri.startswith("gs://"):
+            raise UpstreamError(
+                f"Vertex AI wrote the video to {uri}: gs:// output needs storage configuration "
+                "(not supported yet); veogate expects inline video bytes",
+                retryable=False,
+            )
+        raise UpstreamError(f"cannot download a Vertex AI sample from {uri!r}", retryable=False)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(transport errors, of which timeouts) for httpx, httpx2 (the SDK's default client)
+    and google-auth's own transport."""
+    transport: list[type[Exception]] = [httpx.TransportError, auth_exceptions.TransportError]
+    timeouts: list[type[Exception]] = [httpx.TimeoutException]
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover - depends on how the SDK was installed
+        pass
+    else:
+        transport.append(httpx2.TransportError)
+        timeouts.append(httpx2.TimeoutException)
+    return tuple(transport), tuple(timeouts)
+
+
+_TRANSPORT_ERRORS, _TIMEOUT_ERRORS = _network_errors()
+_RETRY_DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+def _retry_after(exc: genai_errors.APIError) -> float | None:
+    """Seconds from the Retry-After header, else from a google.rpc.RetryInfo detail."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    if isinstance(value, str) and value.strip():
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                when = parsedate_to_datetime(value)
+                return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    error = exc.details.get("error", exc.details) if isinstance(exc.details, dict) else {}
+    for detail in error.get("details", ()) if isinstance(error, dict) else ():
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else None
+        if isinstance(delay, str) and (match := _RETRY_DELAY.match(delay)):
+            return float(match.group(1))
+    return None
+
+
+def translate_error(exc: Exception, doing: str, *, submit: bool = False) -> VeogateError | None:
+    """The veogate error for a failure of the SDK or the network; None for anything else.
+
+    For a `submit`, failures after the request may have reached Google (a read timeout, a
+    dropped connection, a 504) are `maybe_accepted`: the operation may exist and be billed.
+    """
+    if isinstance(exc, VeogateError):
+        return exc
+    if isinstance(exc, genai_errors.APIError):
+        code = exc.code
+        retryable = code in (408, 429) or code >= 500
+        detail = f"HTTP {code}" + (f" {exc.status}" if exc.status else "")
+        message = exc.message or str(exc.details)[:500]
+        return UpstreamError(
+            f"{doing} failed: {detail}: {message}",
+            retryable=retryable,
+            retry_after_seconds=_retry_after(exc) if retryable else None,
+            upstream_status=code,
+            maybe_accepted=submit and code == 504,
+        )
+    if isinstance(exc, _TRANSPORT_ERRORS):
+        kind = type(exc).__name__
+        connecting = kind.startswith(("Connect", "Pool"))  # nothing was sent yet
+        if connecting:
+            what = "could not connect"
+        elif isinstance(exc, _TIMEOUT_ERRORS):
+            what = "timed out"
+        else:
+            what = "failed on the network"
+        return UpstreamError(
+            f"{doing} {what}: {kind}: {exc}",
+            retryable=True,
+            maybe_accepted=submit and not connecting,
+        )
+    if isinstance(exc, auth_exceptions.GoogleAuthError):
+        # RefreshError knows whether the token endpoint's failure was transient.
+        retryable = bool(getattr(exc, "retryable", False))
+        return UpstreamError(f"{doing}: credentials unusable: {exc}", retryable=retryable)
+    if isinstance(exc, json.JSONDecodeError | genai_errors.UnknownApiResponseError):
+        return UpstreamError(f"{doing}: the upstream answered malformed JSON", retryable=False)
+    if isinstance(exc, ValueError | TypeError | KeyError):
+        return UpstreamError(
+            f"{doing}: the SDK refused the request or could not read the answer: {exc}",
+            retryable=False,
+        )
+    return None
+
+
+@contextlib.contextmanager
+def _translated(doing: str, *, submit: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        translated = translate_error(exc, doing, submit=submit)
+        if translated is None or translated is exc:
+            raise
+        raise translated from exc
+
+
+# --------------------------------------------------------------------------- provider
+
+
+def _write_atomically(destination: Path, data: bytes) -> None:
+    temporary = _temporary_path(destination)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _temporary_path(destination: Path) -> Path:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    return destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.part")
+
+
+class GoogleVeoProvider:
+    """Veo 3.1 through either Google host, as a `RemoteVideoProvider`."""
+
+    def __init__(self, host: VeoHost, model_ids: Mapping[str, str], name: str = "google") -> None:
+        self.host = host
+        self.model_ids = dict(model_ids)
+        self.name = name
+
+    def _model_id(self, spec: JobSpec) -> str:
+        model = self.model_ids.get(spec.canonical_model)
+        if model is None:
+            raise InvalidRequest(
+                f"model {spec.public_model!r} ({spec.canonical_model}) is not configured "
+                f"for the {self.host.name} provider {self.name!r}",
+                param="model",
+            )
+        return model
+
+    def prepare(self, spec: JobSpec) -> Prepared:
+        self._model_id(spec)
+        return Prepared(adapter.dropped_field_warnings(spec, self.host.features, self.host.name))
+
+    async def submit(self, spec: JobSpec, images: InputImages) -> str:
+        model = self._model_id(spec)
+        request = adapter.build_request(spec, images, self.host.features)
+        with _translated(f"{self.host.name} submit", submit=True):
+            operation = await self.host.start(model, request)
+        if not operation.name:
+            raise UpstreamError(
+                f"{self.host.name} submit: the answer has no operation name", retryable=False
+            )
+        return operation.name
+
+    async def poll(self, operation: str) -> PollResult:
+        if not operation:
+            raise UpstreamError("cannot poll an empty operation name", retryable=False)
+        with _translated(f"{self.host.name} poll"):
+            current = await self.host.client.aio.operations.get(
+                types.GenerateVideosOperation.model_validate({"name": operation})
+            )
+            return adapter.poll_result(current)
+
+    async def download(self, sample: SampleLocator, destination: Path) -> None:
+        if sample.inline_base64 is not None:
+            try:
+                data = base64.b64decode(sample.inline_base64, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise UpstreamError("inline video bytes are not base64", retryable=False) from exc
+            await asyncio.to_thread(_write_atomically, destination, data)
+            return
+        if not sample.uri:
+            raise UpstreamError("the sample has neither a URI nor bytes", retryable=False)
+        temporary = _temporary_path(destination)
+        try:
+            with _translated(f"{self.host.name} download"):
+                await self.host.fetch(sample.uri, temporary)
+            os.replace(temporary, destination)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    async def aclose(self) -> None:
+        """Close the SDK's connection pools (the async one used here, and the sync one)."""
+        self.host.client.close()
+        await self.host.client.aio.aclose()
