@@ -35,6 +35,9 @@ class Services:
         return self.settings.data_dir / "work"
 
     async def close(self) -> None:
+        for member in self.providers.members():
+            if member.remote is not None:
+                await member.remote.aclose()
         await self.engine.dispose()
 
 

@@ -7,6 +7,8 @@ import base64
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -314,3 +316,52 @@ def test_kill_9_while_polling_never_submits_twice(tmp_path: Path, fake: FakeVeo)
     assert len(submits) == 4  # exactly one paid submit per job, across the crash
     prompts = sorted(s.json["instances"][0]["prompt"] for s in submits)
     assert prompts == ["job 0", "job 1", "job 2", "k"]
+
+
+def test_api_key_pool_spreads_jobs(tmp_path: Path, fake: FakeVeo) -> None:
+    fake.api_keys |= {"second-key"}
+    fake.script = VeoScript(seconds_until_done=1.5)
+    env = FAST | {
+        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key", "second-key"]),
+        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+    }
+    proc = ServerProcess(tmp_path / "pool", env=env)
+    proc.start()
+    try:
+        client = proc.client()
+        ids = [
+            client.post("/v1/videos/generations", json=APIMART).json()["data"][0]["task_id"]
+            for _ in range(4)
+        ]
+        for task_id in ids:
+            task = wait_for(
+                client,
+                f"/v1/tasks/{task_id}",
+                lambda b: b["data"]["status"] in ("completed", "failed"),
+            )["data"]
+            assert task["status"] == "completed", task
+    finally:
+        proc.stop()
+    used = [s.headers["x-goog-api-key"] for s in fake.received("submit")]
+    assert sorted(used) == ["second-key", "second-key", "test-key", "test-key"]
+
+
+def test_usage_is_recorded_per_job_and_summarised(gemini: ServerProcess, fake: FakeVeo) -> None:
+    task = apimart(gemini, APIMART | {"sample_count": 2})
+    assert task["status"] == "completed", task
+    # Two samples of the fake's 1-second video, at the catalog's veo-3.1 price of $0.40/s.
+    assert task["usage"]["billable_seconds"] == pytest.approx(2.0, abs=0.1)
+    assert task["usage"]["cost_usd"] == pytest.approx(0.8, abs=0.04)
+
+    out = subprocess.run(
+        [sys.executable, "-m", "veogate.cli.main", "usage", "--data-dir", str(gemini.data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = [line.split() for line in out.splitlines()[1:-1]]
+    assert any(r[0] == "veo3.1-quality-official" and r[1] == "720p" for r in rows), out
+    assert any(r[0] == "veo_3_1_fast" and r[1] == "1080p" for r in rows), out
+    total = out.splitlines()[-1].split()
+    assert total[0] == "total"
+    assert float(total[3]) > 0

@@ -68,6 +68,8 @@ class _Operation:
 class FakeVeo:
     def __init__(self, api_key: str = "test-key", token: str = "test-token") -> None:  # noqa: S107
         self.api_key = api_key
+        self.api_keys = {api_key}
+        """Every Gemini API key the fake accepts (add more to test a key pool)."""
         self.token = token
         self.script = VeoScript()
         self.requests: list[RecordedRequest] = []
@@ -145,7 +147,7 @@ class FakeVeo:
     def _auth_error(self, record: RecordedRequest, vertex: bool) -> Response | None:
         if vertex and record.headers.get("authorization") != f"Bearer {self.token}":
             return google_error(401, "Request had invalid credentials.", "UNAUTHENTICATED")
-        if not vertex and record.headers.get("x-goog-api-key") != self.api_key:
+        if not vertex and record.headers.get("x-goog-api-key") not in self.api_keys:
             return google_error(400, "API key not valid.", "INVALID_ARGUMENT")
         return None
 

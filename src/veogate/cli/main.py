@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from veogate.auth.keys import create_key
@@ -15,6 +15,7 @@ from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
+from veogate.jobs.repository import JobRepository
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -78,6 +79,24 @@ async def _keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _usage(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine(settings.resolved_database_url)
+    since = datetime.now(UTC) - timedelta(days=args.days)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await JobRepository(session).usage_summary(since)
+    finally:
+        await engine.dispose()
+    print(f"{'model':<26}{'resolution':<12}{'provider':<20}{'jobs':>6}{'seconds':>12}{'USD':>12}")
+    for model, resolution, provider, jobs, seconds, cost in rows:
+        print(f"{model:<26}{resolution:<12}{provider:<20}{jobs:>6}{seconds:>12.1f}{cost:>12.2f}")
+    total = sum(r[5] for r in rows)
+    print(
+        f"{'total':<64}{sum(r[3] for r in rows):>6}{sum(r[4] for r in rows):>12.1f}{total:>12.2f}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="veogate", description="Self-hostable video generation gateway"
@@ -110,6 +129,9 @@ def parser() -> argparse.ArgumentParser:
     key_commands.add_parser("list", help="list keys (never their secrets)")
     key_commands.add_parser("revoke", help="revoke a key").add_argument("key_id")
 
+    usage = with_data_dir(commands.add_parser("usage", help="billable seconds and cost by model"))
+    usage.add_argument("--days", type=float, default=30.0, help="look back this many days")
+
     db = with_data_dir(commands.add_parser("db", help="database maintenance"))
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply migrations"
@@ -124,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings(args)
     if args.command == "keys":
         return asyncio.run(_keys(args, settings))
+    if args.command == "usage":
+        return asyncio.run(_usage(args, settings))
     upgrade(settings.resolved_database_url)
     print(f"database at {settings.resolved_database_url} is up to date")
     return 0

@@ -134,3 +134,14 @@ class Job(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     files_expired_at: datetime | None = None
+    upstream_operation: str | None = None
+    billable_seconds: float | None = None
+    cost_usd: float | None = None
+
+    def usage(self) -> dict[str, float] | None:
+        if self.billable_seconds is None:
+            return None
+        return {
+            "billable_seconds": round(self.billable_seconds, 3),
+            "cost_usd": self.cost_usd or 0.0,
+        }

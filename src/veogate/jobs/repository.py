@@ -41,6 +41,9 @@ def to_job(row: JobRow, outputs: Sequence[JobOutputRow]) -> Job:
         started_at=_maybe_utc(row.started_at),
         finished_at=_maybe_utc(row.finished_at),
         files_expired_at=_maybe_utc(row.files_expired_at),
+        upstream_operation=row.upstream_operation,
+        billable_seconds=row.billable_seconds,
+        cost_usd=row.cost_usd,
     )
 
 
@@ -186,6 +189,24 @@ class JobRepository:
             .where(JobRow.id == job_id)
             .values(billable_seconds=seconds, cost_usd=cost_usd)
         )
+
+    async def usage_summary(self, since: datetime) -> list[tuple[str, str, str, int, float, float]]:
+        """(model, resolution, provider, jobs, seconds, USD) of jobs that finished since."""
+        resolution = JobRow.spec["resolution"].as_string()
+        result = await self.session.execute(
+            select(
+                JobRow.public_model,
+                resolution,
+                JobRow.provider,
+                func.count(),
+                func.coalesce(func.sum(JobRow.billable_seconds), 0.0),
+                func.coalesce(func.sum(JobRow.cost_usd), 0.0),
+            )
+            .where(JobRow.billable_seconds.is_not(None), JobRow.finished_at >= since)
+            .group_by(JobRow.public_model, resolution, JobRow.provider)
+            .order_by(JobRow.public_model, resolution, JobRow.provider)
+        )
+        return [(m, r, p, int(n), float(s), float(c)) for m, r, p, n, s, c in result.tuples()]
 
     async def set_operation(self, job_id: str, operation: str) -> None:
         await self.session.execute(

@@ -7,8 +7,11 @@ workflow decides about retries (and never retries a submit that may have been ac
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
@@ -86,6 +89,7 @@ async def poll_upstream(
     except GenerationError as exc:
         return failure(exc)
     now = time.time()
+    samples = [await _checkpointable(job_id, i, s, svc) for i, s in enumerate(result.samples)]
     async with svc.sessions.begin() as session:
         repo = JobRepository(session)
         job = await repo.get(job_id)
@@ -98,15 +102,46 @@ async def poll_upstream(
         "ok": True,
         "done": result.done,
         "now": now,
-        "samples": [
-            {"uri": s.uri, "inline_base64": s.inline_base64, "mime_type": s.mime_type}
-            for s in result.samples
-        ],
+        "samples": samples,
         "filtered_count": result.filtered_count,
         "filtered_reasons": list(result.filtered_reasons),
         "error_code": result.error_code,
         "error_message": result.error_message,
     }
+
+
+def upstream_key(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/upstream/{index}.mp4"
+
+
+async def _checkpointable(
+    job_id: str, index: int, sample: SampleLocator, svc: Services
+) -> dict[str, Any]:
+    """A locator small enough to checkpoint: inline video bytes go to storage first."""
+    if sample.inline_base64 is None:
+        return {"uri": sample.uri, "mime_type": sample.mime_type}
+    work = svc.work_dir / job_id
+    work.mkdir(parents=True, exist_ok=True)
+    staged = work / f"{index}.inline.mp4"
+    try:
+        await asyncio.to_thread(staged.write_bytes, base64.b64decode(sample.inline_base64))
+        await svc.store.put_file(upstream_key(job_id, index), staged, sample.mime_type)
+    finally:
+        staged.unlink(missing_ok=True)
+    return {"stored_key": upstream_key(job_id, index), "mime_type": sample.mime_type}
+
+
+async def _fetch_sample(
+    provider: str, sample: dict[str, Any], destination: Path, svc: Services
+) -> None:
+    stored = sample.get("stored_key")
+    if stored is None:
+        await svc.providers.remote(provider).download(SampleLocator(**sample), destination)
+        return
+    try:
+        await asyncio.to_thread(destination.write_bytes, await svc.store.get_bytes(stored))
+    except FileNotFoundError as exc:
+        raise ProviderError(f"the staged upstream video {stored} is gone", retryable=False) from exc
 
 
 @DBOS.step(name="veogate.download_sample")
@@ -119,14 +154,16 @@ async def download_sample(
     work.mkdir(parents=True, exist_ok=True)
     raw, ready = work / f"{index}.upstream.mp4", work / f"{index}.mp4"
     try:
-        await svc.providers.remote(provider).download(SampleLocator(**sample), raw)
+        await _fetch_sample(provider, sample, raw, svc)
         try:
-            remux_faststart(raw, ready)
-            info = probe(ready)
+            await asyncio.to_thread(remux_faststart, raw, ready)
+            info = await asyncio.to_thread(probe, ready)
         except ValueError as exc:
             raise ProviderError(f"sample {index} is not a usable MP4: {exc}") from exc
         key = output_key(job_id, index)
         await svc.store.put_file(key, ready, "video/mp4")
+        if sample.get("stored_key"):
+            await svc.store.delete(sample["stored_key"])
     except GenerationError as exc:
         return failure(exc)
     finally:

@@ -6,6 +6,7 @@ Steps return plain JSON-able dicts (DBOS records them); expected failures come b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from datetime import UTC, datetime
@@ -113,7 +114,7 @@ async def render_sample(
             spec=spec, sample_index=index, width=width, height=height, images=images
         )
         await svc.providers.local(provider_name).generate(request, destination, progress)
-        info = probe(destination)
+        info = await asyncio.to_thread(probe, destination)
         key = output_key(job_id, index)
         await svc.store.put_file(key, destination, "video/mp4")
     except GenerationError as exc:

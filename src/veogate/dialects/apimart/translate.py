@@ -54,6 +54,8 @@ def task(
     }
     if job.warnings:
         data["warnings"] = job.warnings
+    if (usage := job.usage()) is not None:
+        data["usage"] = usage
     if job.status is JobStatus.SUCCEEDED and job.finished_at is not None:
         videos = []
         for path in download_paths:

@@ -35,6 +35,8 @@ def status(job: Job, signer: UrlSigner, download_path: str | None) -> dict[str, 
     body = created(job) | {"progress": job.progress, "video_url": None, "error": None}
     if job.warnings:
         body["warnings"] = job.warnings
+    if (usage := job.usage()) is not None:
+        body["usage"] = usage
     if job.status is JobStatus.SUCCEEDED and job.outputs:
         first = job.outputs[0]
         body["actualDuration"] = round(first.duration_seconds, 3)

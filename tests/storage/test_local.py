@@ -1,0 +1,37 @@
+"""What only the local store does: objects are files under its root, reachable by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veogate.storage.local import LocalObjectStore, check_key
+
+
+async def test_objects_are_files_under_root(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects")
+    source = tmp_path / "in.mp4"
+    source.write_bytes(b"movie")
+    await store.put_file("jobs/1/video.mp4", source, "video/mp4")
+    path = store.local_path("jobs/1/video.mp4")
+    assert path == (tmp_path / "objects" / "jobs/1/video.mp4").resolve()
+    assert path.read_bytes() == b"movie"
+    await store.delete("jobs/1/video.mp4")
+    assert not path.exists()
+
+
+async def test_traversal_never_touches_outside(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects")
+    outside = tmp_path / "secret.txt"
+    outside.write_bytes(b"keep out")
+    with pytest.raises(ValueError, match="invalid storage key"):
+        await store.get_bytes("../secret.txt")
+    with pytest.raises(ValueError, match="invalid storage key"):
+        await store.delete("../secret.txt")
+    assert outside.read_bytes() == b"keep out"
+
+
+@pytest.mark.parametrize("key", ["a", "a/b/c.mp4", "with space", "a.b/..c", "x/..."])
+def test_check_key_accepts(key: str) -> None:
+    assert check_key(key) == key
