@@ -84,6 +84,30 @@ class Settings(BaseSettings):
         description="Fixed host -> addresses table used instead of DNS (like curl --resolve).",
     )
 
+    # Scale-out: storage, workers, executor identity
+    storage_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix for S3-compatible storage; default: local disk.",
+    )
+    s3_endpoint: str | None = Field(default=None, description="S3 endpoint (MinIO, moto, R2...).")
+    s3_region: str = Field(default="us-east-1")
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_session_token: str | None = None
+    executor_id: str | None = Field(
+        default=None, description="This worker's stable identity; default: host + a persisted id."
+    )
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    dead_worker_grace_seconds: float = Field(
+        default=60.0, gt=0, description="A worker silent this long has its jobs taken over."
+    )
+    reconcile_seconds: float = Field(
+        default=30.0, gt=0, description="How often workers look for jobs without a workflow."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=30.0, ge=0, description="On SIGTERM, how long running steps may take to finish."
+    )
+
     # Providers and routing
     routes: dict[str, str] = Field(
         default_factory=dict,
@@ -144,7 +168,13 @@ class Settings(BaseSettings):
 
     @cached_property
     def resolved_system_database_url(self) -> str:
-        return self.system_database_url or f"sqlite:///{self.data_dir / 'dbos.sqlite'}"
+        """DBOS's own tables: given, else the job database when it is PostgreSQL (DBOS keeps
+        to its `dbos` schema), else a SQLite file beside the job database."""
+        if self.system_database_url:
+            return self.system_database_url
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'dbos.sqlite'}"
 
     @property
     def objects_dir(self) -> Path:

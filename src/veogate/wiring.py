@@ -41,6 +41,22 @@ class Services:
         await self.engine.dispose()
 
 
+def build_store(settings: Settings) -> ObjectStore:
+    """Local disk under the data directory, or S3-compatible storage for `s3://` URLs."""
+    if settings.storage_url is None:
+        return LocalObjectStore(settings.objects_dir)
+    from veogate.storage.s3 import S3ObjectStore, parse_s3_url
+
+    return S3ObjectStore(
+        parse_s3_url(settings.storage_url),
+        region=settings.s3_region,
+        endpoint=settings.s3_endpoint,
+        access_key_id=settings.s3_access_key_id or None,
+        secret_access_key=settings.s3_secret_access_key or None,
+        session_token=settings.s3_session_token or None,
+    )
+
+
 def build_fetch_policy(settings: Settings) -> FetchPolicy:
     from ipaddress import ip_network
 
@@ -63,7 +79,7 @@ def build_services(settings: Settings) -> Services:
         catalog=catalog,
         engine=engine,
         sessions=session_factory(engine),
-        store=LocalObjectStore(settings.objects_dir),
+        store=build_store(settings),
         signer=UrlSigner(
             settings.resolved_signing_secret(), settings.base_url, settings.url_ttl_seconds
         ),

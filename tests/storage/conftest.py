@@ -54,7 +54,7 @@ class MotoServer:
         )
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _no_ambient_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     empty = tmp_path_factory.mktemp("aws") / "none"
     with pytest.MonkeyPatch.context() as mp:
@@ -72,7 +72,7 @@ def _moto_server_command() -> list[str]:
     return [str(beside)] if beside.exists() else ["moto_server"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def moto(tmp_path_factory: pytest.TempPathFactory, _no_ambient_aws: None) -> Iterator[MotoServer]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"

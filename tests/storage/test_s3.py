@@ -336,3 +336,51 @@ def test_verifier_matches_botocore() -> None:
     )
     assert presigned_url_valid(url, SECRET_ACCESS_KEY, now=time.time())
     assert not presigned_url_valid(url, "wrong", now=time.time())
+
+
+# -- the ambient AWS_* environment cannot redirect or re-credential a configured store ------
+
+HOSTILE_ENV = {
+    "AWS_ACCESS_KEY_ID": "ENVKEY",
+    "AWS_SECRET_ACCESS_KEY": "env-secret",
+    "AWS_SESSION_TOKEN": "env-token",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "AWS_ENDPOINT": "http://127.0.0.1:9",
+    "AWS_REGION": "ap-south-1",
+    "AWS_DEFAULT_REGION": "ap-south-1",
+    "AWS_SKIP_SIGNATURE": "true",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST": "true",
+    "AWS_BUCKET": "other-bucket",
+}
+
+
+async def test_environment_does_not_override_configuration(
+    moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in HOSTILE_ENV.items():
+        monkeypatch.setenv(name, value)
+    store = moto.store("env")
+    await store.put_file("k.txt", write(tmp_path, "k", b"mine"), "text/plain")
+    assert await store.get_bytes("k.txt") == b"mine"
+    url, _ = await store.presigned_get("k.txt", 60)
+    assert url.startswith(f"{moto.endpoint}/{moto.bucket}/env/k.txt?")
+    assert f"X-Amz-Credential={ACCESS_KEY_ID}%2F" in url
+    assert "%2Fus-east-1%2F" in url
+    assert "X-Amz-Security-Token" not in url
+    assert presigned_url_valid(url, SECRET_ACCESS_KEY, now=time.time())
+
+    aws_url, _ = await offline_store().presigned_get("k.txt", 60)
+    assert aws_url.startswith("https://videos.s3.eu-west-1.amazonaws.com/pre/fix/k.txt?")
+    assert "X-Amz-Security-Token" not in aws_url
+
+
+async def test_without_keys_the_environment_chain_applies(
+    moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+    store = S3ObjectStore(S3Location(moto.bucket, "chain"), endpoint=moto.endpoint)
+    await store.put_file("k.txt", write(tmp_path, "k", b"chained"), "text/plain")
+    assert await store.get_bytes("k.txt") == b"chained"
+    url, _ = await store.presigned_get("k.txt", 60)
+    assert presigned_url_valid(url, SECRET_ACCESS_KEY, now=time.time())

@@ -16,31 +16,32 @@ from veogate.config import Settings
 from veogate.db.migrate import upgrade
 from veogate.dialects.apimart.routes import router as apimart_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
-from veogate.pipeline import retention
-from veogate.pipeline.runtime import Runtime
+from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
+    """The HTTP service; with `worker`, jobs also run in this process (the embedded default)."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, settings.resolved_database_url)
         services = build_services(settings)
-        runtime = Runtime(services)
-        app.state.services, app.state.runtime = services, runtime
+        launcher: Launcher = WorkerRuntime(services) if worker else ClientLauncher(services)
+        app.state.services, app.state.launcher = services, launcher
         await ensure_first_key(services.sessions, settings.data_dir)
-        await runtime.start()
+        await launcher.start()
         for model, provider in sorted(services.providers.describe().items()):
             log.info("model %s is served by provider %s", model, provider)
-        sweeper = asyncio.create_task(retention.run_forever(services))
+        if not worker:
+            log.info("API only (--no-worker): jobs run in `veogate worker` processes")
         try:
             yield
         finally:
-            sweeper.cancel()
-            await runtime.stop()
+            await launcher.stop()
             await services.close()
 
     app = FastAPI(title="veogate", version=__version__, lifespan=lifespan)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veogate.auth.keys import Caller as CallerIdentity
 from veogate.auth.keys import authenticate
 from veogate.auth.repository import ApiKeyRepository
-from veogate.pipeline.runtime import Runtime
+from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
 
@@ -20,13 +20,13 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _launcher(request: Request) -> Launcher:
+    launcher: Launcher = request.app.state.launcher
+    return launcher
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+LauncherDep = Annotated[Launcher, Depends(_launcher)]
 
 
 async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:

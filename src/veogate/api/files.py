@@ -6,18 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from veogate.api.deps import ServicesDep
-from veogate.jobs.model import Job, JobStatus
 
 router = APIRouter(tags=["files"])
-
-
-def download_path(job: Job, index: int) -> str | None:
-    """The path to sign for output `index`, or None when there is nothing to download."""
-    if job.status is not JobStatus.SUCCEEDED or job.files_expired_at is not None:
-        return None
-    if not any(o.index == index for o in job.outputs):
-        return None
-    return f"/files/{job.id}/{index}.mp4"
 
 
 def _error(status: int, message: str) -> JSONResponse:

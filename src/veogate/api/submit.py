@@ -11,12 +11,12 @@ from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import Job, JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
-from veogate.pipeline.runtime import Runtime
+from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
 
 async def accept(
-    services: Services, runtime: Runtime, caller: Caller, submission: Submission
+    services: Services, launcher: Launcher, caller: Caller, submission: Submission
 ) -> Job:
     """Record the job durably, then enqueue it. Idempotent for a repeated Idempotency-Key.
 
@@ -27,7 +27,7 @@ async def accept(
         service = JobService(JobRepository(session))
         replayed = await service.replay(caller, submission)
         if replayed is not None:
-            return await _started(runtime, replayed)
+            return await _started(launcher, replayed)
         provider = await _choose_provider(services, JobRepository(session), submission.spec)
         warnings = services.providers.member(provider).prepare(submission.spec)
         # Inline images are checked and stored now: a bad one is a 400 before queueing.
@@ -45,12 +45,12 @@ async def accept(
             if replayed is None:
                 raise
             job = replayed
-    return await _started(runtime, job)
+    return await _started(launcher, job)
 
 
-async def _started(runtime: Runtime, job: Job) -> Job:
+async def _started(launcher: Launcher, job: Job) -> Job:
     if not job.status.terminal:
-        await runtime.enqueue(job.id, job.provider)
+        await launcher.enqueue(job.id, job.provider)
     return job
 
 

@@ -20,7 +20,7 @@ from veogate.jobs.repository import JobRepository
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    for name in ("host", "port", "data_dir", "public_url"):
+    for name in ("host", "port", "data_dir", "public_url", "executor_id"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -29,23 +29,36 @@ def _settings(args: argparse.Namespace) -> Settings:
     return get_settings(**overrides)
 
 
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def worker(args: argparse.Namespace) -> int:
+    from veogate.pipeline.worker import run_worker
+
+    settings = _settings(args)
+    _logging(settings)
+    asyncio.run(run_worker(settings))
+    return 0
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from veogate.api.app import create_app
 
     settings = _settings(args)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _logging(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, worker=not args.no_worker),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
         loop="uvloop",
         http="httptools",
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
     uvicorn.Server(config).run()
     return 0
@@ -120,6 +133,15 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, help="jobs rendered at once in this process (default 1)"
     )
+    run.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="API only: accept and enqueue; jobs run in `veogate worker` processes",
+    )
+
+    work = with_data_dir(commands.add_parser("worker", help="run jobs (scale-out), no HTTP"))
+    work.add_argument("--workers", type=int, help="jobs rendered at once (default 1)")
+    work.add_argument("--executor-id", help="stable identity (default: host + persisted id)")
 
     keys = with_data_dir(commands.add_parser("keys", help="manage API keys"))
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
@@ -143,13 +165,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "worker":
+        return worker(args)
     settings = _settings(args)
     if args.command == "keys":
         return asyncio.run(_keys(args, settings))
     if args.command == "usage":
         return asyncio.run(_usage(args, settings))
+    from veogate.pipeline.runtime import migrate_system_database
+
     upgrade(settings.resolved_database_url)
-    print(f"database at {settings.resolved_database_url} is up to date")
+    migrate_system_database(settings)
+    print("job tables and workflow tables are up to date")
     return 0
 
 

@@ -101,3 +101,18 @@ class JobInputRow(Base):
 
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     storage_key: Mapped[str] = mapped_column(String(300), primary_key=True, index=True)
+
+
+class ExecutorRow(Base):
+    """A worker process's heartbeat. A worker silent past the grace period is taken over:
+    `reaped_by` records which live worker resumed its jobs (once)."""
+
+    __tablename__ = "executors"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reaped_by: Mapped[str | None] = mapped_column(String(200))
+    reaped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -22,3 +22,7 @@ class ObjectStore(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """The object's path on this machine, when the store is a local directory."""
+
+    async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
+        """A URL clients can fetch directly (e.g. presigned S3), with its expiry; None when
+        veogate serves the object itself."""

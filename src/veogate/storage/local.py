@@ -45,3 +45,6 @@ class LocalObjectStore:
 
     def local_path(self, key: str) -> Path | None:
         return self.root / check_key(key)
+
+    async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
+        return None  # served by veogate's /files route, signed by UrlSigner

@@ -222,3 +222,6 @@ class S3ObjectStore:
         issued_at = int(time.time())
         url = await obstore.sign_async(self._store, "GET", checked, timedelta(seconds=ttl_seconds))
         return url, issued_at + ttl_seconds
+
+    async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
+        return await self.presigned_get(key, min(ttl_seconds, MAX_PRESIGN_TTL_SECONDS))

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.body import read_json_body
-from veogate.api.deps import Caller, Creator, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
-from veogate.api.files import download_path
+from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
+from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import accept
 from veogate.catalog import validate
@@ -28,7 +28,7 @@ async def create_generation(
     request: Request,
     caller: Creator,
     services: ServicesDep,
-    runtime: RuntimeDep,
+    launcher: LauncherDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     body = await read_json_body(request, services.settings.max_body_bytes)
@@ -48,7 +48,7 @@ async def create_generation(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(DIALECT, body),
     )
-    return translate.submitted(await accept(services, runtime, caller, submission))
+    return translate.submitted(await accept(services, launcher, caller, submission))
 
 
 async def _task_body(
@@ -56,8 +56,8 @@ async def _task_body(
 ) -> dict[str, Any]:
     fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
     estimated = await service.estimated_seconds(job.spec.public_model, fallback)
-    paths = [download_path(job, output.index) for output in job.outputs]
-    return translate.task(job, services.signer, paths, estimated, language)
+    links = await output_links(job, services)
+    return translate.task(job, links, estimated, language)
 
 
 @router.get("/v1/tasks/{task_id}")
@@ -74,7 +74,7 @@ async def cancel_task(
     task_id: str,
     caller: Caller,
     services: ServicesDep,
-    runtime: RuntimeDep,
+    launcher: LauncherDep,
     session: SessionDep,
     language: str = "en",
 ) -> dict[str, Any]:
@@ -82,5 +82,5 @@ async def cancel_task(
     job, changed = await service.cancel(caller, task_id)
     await session.commit()
     if changed:
-        await runtime.cancel(job.id)
+        await launcher.cancel(job.id)
     return await _task_body(job, service, services, language)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from veogate.dialects.apimart.messages import localize
 from veogate.errors import RateLimited, VeogateError
 from veogate.jobs.model import Job, JobStatus
-from veogate.storage.signing import UrlSigner
+from veogate.storage.signing import SignedUrl
 
 _STATUS = {
     JobStatus.QUEUED: "pending",
@@ -42,9 +42,7 @@ def submitted(job: Job) -> dict[str, Any]:
     return {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]}
 
 
-def task(
-    job: Job, signer: UrlSigner, download_paths: list[str | None], estimated: int, language: str
-) -> dict[str, Any]:
+def task(job: Job, links: list[SignedUrl], estimated: int, language: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": job.id,
         "status": _STATUS[job.status],
@@ -58,11 +56,8 @@ def task(
         data["usage"] = usage
     if job.status is JobStatus.SUCCEEDED and job.finished_at is not None:
         videos = []
-        for path in download_paths:
-            if path is None:
-                continue
-            signed = signer.sign(path)
-            videos.append({"url": [signed.url], "expires_at": signed.expires_at})
+        for link in links:
+            videos.append({"url": [link.url], "expires_at": link.expires_at})
         data["result"] = {"videos": videos}
         if job.files_expired_at is not None:
             data["result"]["expired"] = True

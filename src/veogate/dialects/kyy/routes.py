@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.body import read_json_body
-from veogate.api.deps import Caller, Creator, IdempotencyKey, RuntimeDep, ServicesDep, SessionDep
-from veogate.api.files import download_path
+from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
+from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import accept
 from veogate.catalog import validate
@@ -32,7 +32,7 @@ def build_router(prefix: str) -> APIRouter:
         request: Request,
         caller: Creator,
         services: ServicesDep,
-        runtime: RuntimeDep,
+        launcher: LauncherDep,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         body = await read_json_body(request, services.settings.max_body_bytes)
@@ -52,27 +52,27 @@ def build_router(prefix: str) -> APIRouter:
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint(DIALECT, body),
         )
-        job = await accept(services, runtime, caller, submission)
+        job = await accept(services, launcher, caller, submission)
         return translate.created(job)
 
     async def get_video(
         video_id: str, caller: Caller, services: ServicesDep, session: SessionDep
     ) -> dict[str, Any]:
         job = await JobService(JobRepository(session)).get(caller, video_id)
-        return translate.status(job, services.signer, download_path(job, 0))
+        return translate.status(job, await output_links(job, services))
 
     async def cancel_video(
         video_id: str,
         caller: Caller,
         services: ServicesDep,
-        runtime: RuntimeDep,
+        launcher: LauncherDep,
         session: SessionDep,
     ) -> dict[str, Any]:
         job, changed = await JobService(JobRepository(session)).cancel(caller, video_id)
         await session.commit()
         if changed:
-            await runtime.cancel(job.id)
-        return translate.status(job, services.signer, download_path(job, 0))
+            await launcher.cancel(job.id)
+        return translate.status(job, await output_links(job, services))
 
     for base in prefixes:
         router.add_api_route(f"{base}/v1/veo/videos", create_video, methods=["POST"])

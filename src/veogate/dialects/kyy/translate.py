@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from veogate.errors import RateLimited, VeogateError
 from veogate.jobs.model import Job, JobStatus
-from veogate.storage.signing import UrlSigner
+from veogate.storage.signing import SignedUrl
 
 _STATUS = {
     JobStatus.QUEUED: "queued",
@@ -31,7 +31,7 @@ def created(job: Job) -> dict[str, Any]:
     }
 
 
-def status(job: Job, signer: UrlSigner, download_path: str | None) -> dict[str, Any]:
+def status(job: Job, links: list[SignedUrl]) -> dict[str, Any]:
     body = created(job) | {"progress": job.progress, "video_url": None, "error": None}
     if job.warnings:
         body["warnings"] = job.warnings
@@ -40,10 +40,9 @@ def status(job: Job, signer: UrlSigner, download_path: str | None) -> dict[str, 
     if job.status is JobStatus.SUCCEEDED and job.outputs:
         first = job.outputs[0]
         body["actualDuration"] = round(first.duration_seconds, 3)
-        if download_path is not None:
-            signed = signer.sign(download_path)
-            body["video_url"] = signed.url
-            body["expires_at"] = signed.expires_at
+        if links:
+            body["video_url"] = links[0].url
+            body["expires_at"] = links[0].expires_at
         else:
             body["video_expired"] = True
             body["message"] = "the video was deleted when its retention period ended"

@@ -1,0 +1,37 @@
+"""`veogate worker`: run jobs, no HTTP, until SIGTERM/SIGINT (then drain and exit)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from veogate.config import Settings
+from veogate.db.migrate import upgrade
+from veogate.pipeline.runtime import WorkerRuntime
+from veogate.wiring import build_services
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(settings: Settings) -> None:
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    services = build_services(settings)
+    runtime = WorkerRuntime(services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    for model, provider in sorted(services.providers.describe().items()):
+        log.info("model %s is served by provider %s", model, provider)
+    try:
+        await stop.wait()
+        log.info(
+            "worker %s stopping: no new work; running steps get %.0fs to finish",
+            runtime.executor_id,
+            settings.shutdown_grace_seconds,
+        )
+    finally:
+        await runtime.stop()
+        await services.close()
