@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_session_token: str | None = None
+    database_pool_size: int = Field(
+        default=5, ge=1, description="PostgreSQL connections per process for the job tables."
+    )
+    system_database_pool_size: int = Field(
+        default=10, ge=2, description="PostgreSQL connections per process for DBOS."
+    )
     executor_id: str | None = Field(
         default=None, description="This worker's stable identity; default: host + a persisted id."
     )

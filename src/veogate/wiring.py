@@ -73,7 +73,7 @@ def build_fetch_policy(settings: Settings) -> FetchPolicy:
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(settings.catalog_path)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.database_pool_size)
     return Services(
         settings=settings,
         catalog=catalog,

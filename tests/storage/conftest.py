@@ -8,50 +8,11 @@ config file or instance metadata lookup can come into play.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import boto3
-import httpx
 import pytest
 
-from tests.support.server import free_port
-from veogate.storage.s3 import S3Location, S3ObjectStore
-
-BUCKET = "veogate-test"
-REGION = "us-east-1"
-ACCESS_KEY_ID = "AKIDVEOGATETEST"
-SECRET_ACCESS_KEY = "veogate-test-secret"
-
-
-@dataclass(frozen=True)
-class MotoServer:
-    endpoint: str
-    bucket: str
-
-    def store(self, prefix: str = "") -> S3ObjectStore:
-        return S3ObjectStore(
-            S3Location(self.bucket, prefix),
-            region=REGION,
-            endpoint=self.endpoint,
-            access_key_id=ACCESS_KEY_ID,
-            secret_access_key=SECRET_ACCESS_KEY,
-        )
-
-    def client(self) -> Any:
-        """A boto3 S3 client, for looking at what the store wrote."""
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+from tests.support.moto import MotoServer, running_moto
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -67,46 +28,7 @@ def _no_ambient_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def _moto_server_command() -> list[str]:
-    beside = Path(sys.executable).parent / "moto_server"
-    return [str(beside)] if beside.exists() else ["moto_server"]
-
-
 @pytest.fixture(scope="package")
 def moto(tmp_path_factory: pytest.TempPathFactory, _no_ambient_aws: None) -> Iterator[MotoServer]:
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*_moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-    try:
-        _wait_until_up(process, endpoint, log_path)
-        server = MotoServer(endpoint=endpoint, bucket=BUCKET)
-        server.client().create_bucket(Bucket=BUCKET)
+    with running_moto(tmp_path_factory.mktemp("moto")) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], endpoint: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"moto_server exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            httpx.get(f"{endpoint}/moto-api/", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.1)
-        else:
-            return
-    pytest.fail(f"moto_server did not answer on {endpoint} within 30 s:\n{log_path.read_text()}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.conftest import MotoServer
+from tests.support.moto import MotoServer
 from veogate.storage.base import ObjectStore
 from veogate.storage.local import LocalObjectStore
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from tests.storage.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer
+from tests.support.moto import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer
 from veogate.storage.s3 import (
     MAX_PRESIGN_TTL_SECONDS,
     S3Location,

@@ -26,6 +26,7 @@ class ServerProcess:
         self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
+        self.args: list[str] = []
 
     @property
     def url(self) -> str:
@@ -45,6 +46,7 @@ class ServerProcess:
                 str(self.port),
                 "--data-dir",
                 str(self.data_dir),
+                *self.args,
             ],
             env=env,
             stdout=log,

@@ -86,6 +86,7 @@ class WorkerRuntime:
             "log_level": "WARNING",
             "application_version": APP_VERSION,
             "executor_id": self.executor_id,
+            "sys_db_pool_size": settings.system_database_pool_size,
         }
         context.install(self.services)
         DBOS(config=config)
@@ -156,7 +157,10 @@ class ClientLauncher:
     async def start(self) -> None:
         settings = self.services.settings
         await asyncio.to_thread(migrate_system_database, settings)
-        self._client = DBOSClient(system_database_url=settings.resolved_system_database_url)
+        self._client = DBOSClient(
+            system_database_url=settings.resolved_system_database_url,
+            system_database_pool_size=max(2, settings.system_database_pool_size // 2),
+        )
         for member in self.services.providers.members():
             limits = queue_limits(member, settings.queue_poll_seconds)
             await self._client.register_queue_async(queue_name(member.name), **limits)

@@ -1,0 +1,42 @@
+"""1,000 jobs across 2 API processes and 2 workers: every job ends, none is duplicated."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tests.fakes.google_veo import FakeVeo
+from tests.fakes.google_veo_script import VeoScript
+from tests.scaleout.test_cluster import google_env
+from tests.support.cluster import Cluster, sql
+from tests.support.load import run_load
+
+pytestmark = pytest.mark.slow
+
+JOBS = 1000
+
+
+def test_thousand_jobs_all_terminal_none_duplicated(
+    make_cluster: type[Cluster], fake_veo: FakeVeo
+) -> None:
+    fake_veo.script = VeoScript()
+    fake_veo.requests.clear()
+    cluster = make_cluster(google_env(fake_veo))
+    cluster.start(apis=2, workers=2)
+    result = run_load(cluster, JOBS, timeout=900)
+    print(f"\n{JOBS} jobs in {result.total_seconds:.1f}s: {result.jobs_per_second:.1f} jobs/s")
+
+    assert result.statuses == {"succeeded": JOBS}
+    submits = Counter(s.json["instances"][0]["prompt"] for s in fake_veo.received("submit"))
+    assert len(submits) == JOBS
+    assert set(submits.values()) == {1}  # no job submitted upstream twice
+    outputs = sql(cluster.database_url, "SELECT count(*), count(DISTINCT job_id) FROM job_outputs")
+    assert outputs == [(JOBS, JOBS)]
+    per_worker = dict(
+        sql(
+            cluster.database_url,
+            "SELECT executor_id, count(*) FROM dbos.workflow_status GROUP BY 1",
+        )
+    )
+    assert set(per_worker) == {"worker-0", "worker-1"}, per_worker  # both workers took work
