@@ -58,6 +58,14 @@ def test_idempotency_key_with_other_body_is_409(server: ServerProcess) -> None:
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
+def test_overlong_idempotency_key_is_400(server: ServerProcess) -> None:
+    response = server.client().post(
+        "/v1/videos/generations", json=APIMART, headers={"Idempotency-Key": "k" * 256}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "Idempotency-Key"
+
+
 def test_idempotency_keys_are_per_api_key(server: ServerProcess) -> None:
     alice = server.client()
     bob = server.client(server.create_key("bob-idem"))

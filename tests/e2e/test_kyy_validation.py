@@ -40,6 +40,7 @@ REJECTED: list[tuple[str, dict[str, Any], str, str]] = [
     ("blank prompt", {"prompt": "   "}, "prompt", "missing_parameter"),
     ("long prompt", {"prompt": "x" * 4001}, "prompt", "invalid_parameter"),
     ("prompt number", {"prompt": 5}, "prompt", "invalid_parameter"),
+    ("prompt with NUL", {"prompt": "a\u0000b"}, "prompt", "invalid_parameter"),
     ("model number", {"model": 5}, "model", "invalid_parameter"),
     ("bad resolution", {"resolution": "480p"}, "resolution", "invalid_parameter"),
     (

@@ -3,16 +3,71 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 
+from veogate.api.body import read_json_body
 from veogate.auth.keys import Caller
+from veogate.catalog import SpecDraft, validate
+from veogate.errors import InvalidRequest
 from veogate.jobs.inputs import intake_inline_images
-from veogate.jobs.model import Job, JobSpec
+from veogate.jobs.model import SEED_MAX, Job, JobSpec
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, Submission
+from veogate.jobs.service import JobService, Submission, fingerprint
 from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True)
+class CreateDialect:
+    """How one dialect's create request becomes a submission."""
+
+    name: str
+    id_prefix: str
+    upper_id: bool
+    read: Callable[[dict[str, Any]], tuple[SpecDraft, dict[str, str]]]
+    """Wire body -> draft and the field names to report errors with."""
+
+
+async def create_job(
+    request: Request,
+    dialect: CreateDialect,
+    caller: Caller,
+    services: Services,
+    launcher: Launcher,
+    idempotency_key: str | None,
+) -> Job:
+    """Read, validate against the catalog, and accept one create request."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
+            param="Idempotency-Key",
+        )
+    body = await read_json_body(request, services.settings.max_body_bytes)
+    draft, names = dialect.read(body)
+    spec = validate(
+        draft,
+        catalog=services.catalog,
+        dialect=dialect.name,
+        default_seed=secrets.randbelow(SEED_MAX + 1),
+        names=names,
+    )
+    submission = Submission(
+        dialect=dialect.name,
+        id_prefix=dialect.id_prefix,
+        upper_id=dialect.upper_id,
+        spec=spec,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint(dialect.name, body),
+    )
+    return await accept(services, launcher, caller, submission)
 
 
 async def accept(

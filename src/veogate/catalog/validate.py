@@ -84,6 +84,8 @@ class _Checker:
             raise self.fail(
                 "prompt", f"{self.name('prompt')} must not be empty", "missing_parameter"
             )
+        if "\x00" in prompt:
+            raise self.fail("prompt", f"{self.name('prompt')} must not contain NUL characters")
         if len(prompt) > MAX_PROMPT_CHARS:
             raise self.fail(
                 "prompt",

@@ -17,12 +17,12 @@ from typing import Any
 from dbos import DBOS
 
 from veogate.errors import GenerationError, ProviderError
-from veogate.jobs.model import JobSpec, Output
+from veogate.jobs.model import JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.media.remux import remux_faststart
 from veogate.media.video import probe
 from veogate.pipeline.context import services
-from veogate.pipeline.steps import output_key
+from veogate.pipeline.steps import output_key, stored_output
 from veogate.providers.remote import InputImage, InputImages, SampleLocator
 from veogate.wiring import Services
 
@@ -169,17 +169,7 @@ async def download_sample(
     finally:
         raw.unlink(missing_ok=True)
         ready.unlink(missing_ok=True)
-    output = Output(
-        index=index,
-        storage_key=key,
-        size_bytes=info.size_bytes,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        fps=info.fps,
-        duration_seconds=info.duration_seconds,
-        has_audio=info.has_audio,
-    )
+    output = stored_output(index, key, info)
     async with svc.sessions.begin() as session:
         await JobRepository(session).add_event(
             job_id, "sample_stored", {"index": index}, datetime.now(UTC)

@@ -18,7 +18,7 @@ from veogate.errors import GenerationError
 from veogate.jobs.inputs import fetch_remote_images
 from veogate.jobs.model import JobSpec, JobStatus, Output
 from veogate.jobs.repository import JobRepository
-from veogate.media.video import probe
+from veogate.media.video import VideoProbe, probe
 from veogate.pipeline.context import services
 from veogate.pipeline.inputs import decoded_images
 from veogate.pipeline.progress import ProgressWriter
@@ -30,6 +30,21 @@ log = logging.getLogger(__name__)
 
 def output_key(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/{index}.mp4"
+
+
+def stored_output(index: int, key: str, info: VideoProbe) -> Output:
+    """What was measured from a stored file (never what was asked)."""
+    return Output(
+        index=index,
+        storage_key=key,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+        fps=info.fps,
+        duration_seconds=info.duration_seconds,
+        has_audio=info.has_audio,
+    )
 
 
 def usage_price(svc: Services, spec: JobSpec) -> float:
@@ -122,17 +137,7 @@ async def render_sample(
     finally:
         await progress.flush()
         destination.unlink(missing_ok=True)
-    output = Output(
-        index=index,
-        storage_key=key,
-        size_bytes=info.size_bytes,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        fps=info.fps,
-        duration_seconds=info.duration_seconds,
-        has_audio=info.has_audio,
-    )
+    output = stored_output(index, key, info)
     async with svc.sessions.begin() as session:
         await JobRepository(session).add_event(
             job_id, "sample_stored", {"index": index}, datetime.now(UTC)

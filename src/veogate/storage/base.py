@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could escape the store's directory."""
+    path = PurePosixPath(key)
+    if not key or path.is_absolute() or any(part in ("..", ".", "") for part in key.split("/")):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
 
 
 class ObjectStore(Protocol):

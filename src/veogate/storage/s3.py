@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import obstore
 from obstore.store import S3Store
 
-from veogate.storage.local import check_key
+from veogate.storage.base import check_key
+from veogate.storage.obstore_base import ObstoreObjects
 
 if TYPE_CHECKING:
     from obstore.store import S3Config, S3Credential
@@ -124,7 +125,7 @@ def _check_endpoint(endpoint: str, allow_http: bool | None) -> bool:
     return allow_http
 
 
-class S3ObjectStore:
+class S3ObjectStore(ObstoreObjects):
     """The ObjectStore protocol over one bucket; every key lives under `location.prefix`.
 
     `endpoint` is for S3-compatible services (MinIO, moto: `http://127.0.0.1:9000`); leave it
@@ -186,23 +187,6 @@ class S3ObjectStore:
         await obstore.put_async(
             self._store, check_key(key), source, attributes={"Content-Type": content_type}
         )
-
-    async def get_bytes(self, key: str) -> bytes:
-        result = await obstore.get_async(self._store, check_key(key))
-        return bytes(await result.bytes_async())
-
-    async def delete(self, key: str) -> None:
-        try:
-            await obstore.delete_async(self._store, check_key(key))
-        except FileNotFoundError:
-            return
-
-    async def exists(self, key: str) -> bool:
-        try:
-            await obstore.head_async(self._store, check_key(key))
-        except FileNotFoundError:
-            return False
-        return True
 
     def local_path(self, key: str) -> Path | None:
         check_key(key)

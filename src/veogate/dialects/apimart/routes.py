@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from veogate.api.body import read_json_body
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
-from veogate.api.submit import accept
-from veogate.catalog import validate
+from veogate.api.submit import CreateDialect, create_job
 from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_create
-from veogate.jobs.model import SEED_MAX, Job
+from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, Submission, fingerprint
+from veogate.jobs.service import JobService
 from veogate.wiring import Services
 
+CREATE = CreateDialect(DIALECT, id_prefix="task", upper_id=True, read=read_create)
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
 
 
@@ -31,24 +29,8 @@ async def create_generation(
     launcher: LauncherDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    body = await read_json_body(request, services.settings.max_body_bytes)
-    draft, names = read_create(body)
-    spec = validate(
-        draft,
-        catalog=services.catalog,
-        dialect=DIALECT,
-        default_seed=secrets.randbelow(SEED_MAX + 1),
-        names=names,
-    )
-    submission = Submission(
-        dialect=DIALECT,
-        id_prefix="task",
-        upper_id=True,
-        spec=spec,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint(DIALECT, body),
-    )
-    return translate.submitted(await accept(services, launcher, caller, submission))
+    job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
+    return translate.submitted(job)
 
 
 async def _task_body(

@@ -6,22 +6,20 @@ create path is also accepted without /v1, as the original docs show it.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from veogate.api.body import read_json_body
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
-from veogate.api.submit import accept
-from veogate.catalog import validate
+from veogate.api.submit import CreateDialect, create_job
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_create
-from veogate.jobs.model import SEED_MAX
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, Submission, fingerprint
+from veogate.jobs.service import JobService
+
+CREATE = CreateDialect(DIALECT, id_prefix="vgen", upper_id=False, read=read_create)
 
 
 def build_router(prefix: str) -> APIRouter:
@@ -35,24 +33,7 @@ def build_router(prefix: str) -> APIRouter:
         launcher: LauncherDep,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        body = await read_json_body(request, services.settings.max_body_bytes)
-        draft, names = read_create(body)
-        spec = validate(
-            draft,
-            catalog=services.catalog,
-            dialect=DIALECT,
-            default_seed=secrets.randbelow(SEED_MAX + 1),
-            names=names,
-        )
-        submission = Submission(
-            dialect=DIALECT,
-            id_prefix="vgen",
-            upper_id=False,
-            spec=spec,
-            idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint(DIALECT, body),
-        )
-        job = await accept(services, launcher, caller, submission)
+        job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
         return translate.created(job)
 
     async def get_video(
