@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from tests.support.server import ServerProcess, wait_for
 from veogate.storage.signing import UrlSigner
 
+CANCEL_SETTLE_SECONDS = 3.0  # > the render's cancellation check interval (1 s) + a margin
 APIMART = {
     "model": "veo3.1-fast-official",
     "prompt": "a lighthouse at dusk",
@@ -193,6 +195,28 @@ def test_cancel(server: ServerProcess) -> None:
     ).json()["id"]
     body = kyy.post(f"/v1/veo/videos/{video_id}/cancel").json()
     assert (body["status"], body["error"]) == ("failed", "cancelled")
+
+
+def job_events(server: ServerProcess, job_id: str) -> list[str]:
+    with sqlite3.connect(server.data_dir / "veogate.sqlite") as db:
+        rows = db.execute("SELECT kind FROM job_events WHERE job_id = ? ORDER BY id", (job_id,))
+        return [kind for (kind,) in rows]
+
+
+def test_cancel_stops_a_running_render(server: ServerProcess) -> None:
+    client = server.client()
+    slow = {**APIMART, "duration": 8, "resolution": "1080p", "sample_count": 4}
+    task_id = client.post("/v1/videos/generations", json=slow).json()["data"][0]["task_id"]
+    wait_for(
+        client, f"/v1/tasks/{task_id}", lambda b: "sample_started" in job_events(server, task_id)
+    )
+    assert client.post(f"/v1/tasks/{task_id}/cancel").json()["data"]["status"] == "cancelled"
+    time.sleep(CANCEL_SETTLE_SECONDS)
+    events = job_events(server, task_id)
+    assert events.count("sample_started") == 1, events  # the render stopped; no next sample
+    assert "sample_stored" not in events, events
+    assert not list((server.data_dir / "objects" / "jobs" / task_id).rglob("*.mp4"))
+    assert client.get(f"/v1/tasks/{task_id}").json()["data"]["status"] == "cancelled"
 
 
 def test_status_reads_stay_fast_while_rendering(server: ServerProcess) -> None:

@@ -7,8 +7,10 @@ Steps return plain JSON-able dicts (DBOS records them); expected failures come b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,6 +109,27 @@ async def resolve_inputs(job_id: str, spec_json: dict[str, Any]) -> dict[str, An
     return {"ok": True, "spec": resolved.model_dump(mode="json")}
 
 
+CANCEL_CHECK_SECONDS = 1.0
+
+
+async def _unless_cancelled(job_id: str, work: Coroutine[Any, Any, None]) -> bool:
+    """Run `work`, stopping it if the job is cancelled meanwhile. True if it finished."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await asyncio.wait({task}, timeout=CANCEL_CHECK_SECONDS)
+        if task.done():
+            break
+        async with services().sessions() as session:
+            job = await JobRepository(session).get(job_id)
+        if job is not None and job.status is JobStatus.CANCELLED:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return False
+    task.result()
+    return True
+
+
 @DBOS.step(name="veogate.render_sample")
 async def render_sample(
     job_id: str, provider_name: str, spec_json: dict[str, Any], index: int
@@ -128,7 +151,9 @@ async def render_sample(
         request = SampleRequest(
             spec=spec, sample_index=index, width=width, height=height, images=images
         )
-        await svc.providers.local(provider_name).generate(request, destination, progress)
+        generating = svc.providers.local(provider_name).generate(request, destination, progress)
+        if not await _unless_cancelled(job_id, generating):
+            return {"ok": False, "code": "cancelled", "message": "cancelled", "param": None}
         info = await asyncio.to_thread(probe, destination)
         key = output_key(job_id, index)
         await svc.store.put_file(key, destination, "video/mp4")
