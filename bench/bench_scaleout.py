@@ -20,8 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes.google_veo import FakeVeo
-from tests.scaleout.test_cluster import google_env
-from tests.support.cluster import Cluster, fresh_database
+from tests.support.cluster import Cluster, fresh_database, google_env
 from tests.support.load import LoadResult, run_load
 
 

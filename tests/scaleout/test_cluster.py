@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -11,23 +10,12 @@ import pytest
 
 from tests.fakes.google_veo import FakeVeo
 from tests.fakes.google_veo_script import VeoScript
-from tests.support.cluster import Cluster, sql
+from tests.support.cluster import Cluster, google_env, sql
 from tests.support.moto import MotoServer
 from tests.support.mp4 import decode
 from tests.support.server import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def google_env(fake: FakeVeo) -> dict[str, str]:
-    return {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps([fake.api_key]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
-        "VEOGATE_GOOGLE_REQUESTS_PER_MINUTE": "100000",
-        "VEOGATE_GOOGLE_CONCURRENCY": "50",
-        "VEOGATE_POLL_INITIAL_SECONDS": "0.3",
-        "VEOGATE_POLL_MAX_SECONDS": "0.5",
-    }
 
 
 def finished(client: httpx.Client, task_id: str, timeout: float = 120) -> dict[str, Any]:

@@ -8,8 +8,7 @@ import pytest
 
 from tests.fakes.google_veo import FakeVeo
 from tests.fakes.google_veo_script import VeoScript
-from tests.scaleout.test_cluster import google_env
-from tests.support.cluster import Cluster, sql
+from tests.support.cluster import Cluster, google_env, sql
 from tests.support.load import run_load
 
 pytestmark = pytest.mark.slow

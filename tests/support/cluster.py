@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.fakes.google_veo import FakeVeo
 from tests.support.server import ServerProcess
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -36,6 +38,17 @@ def fresh_database() -> Iterator[str]:
 def sql(database_url: str, query: str) -> list[tuple[object, ...]]:
     with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
         return list(conn.execute(query).fetchall())
+
+
+def google_env(fake: FakeVeo) -> dict[str, str]:
+    return {
+        "VEOGATE_GOOGLE_API_KEYS": json.dumps([fake.api_key]),
+        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+        "VEOGATE_GOOGLE_REQUESTS_PER_MINUTE": "100000",
+        "VEOGATE_GOOGLE_CONCURRENCY": "50",
+        "VEOGATE_POLL_INITIAL_SECONDS": "0.3",
+        "VEOGATE_POLL_MAX_SECONDS": "0.5",
+    }
 
 
 class WorkerProcess:
