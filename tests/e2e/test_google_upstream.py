@@ -365,3 +365,37 @@ def test_usage_is_recorded_per_job_and_summarised(gemini: ServerProcess, fake: F
     total = out.splitlines()[-1].split()
     assert total[0] == "total"
     assert float(total[3]) > 0
+
+
+def test_job_outliving_its_provider_fails_with_a_reason(tmp_path: Path, fake: FakeVeo) -> None:
+    """Restarted without the Google credentials a polling job needs: it fails, saying why."""
+    fake.script = VeoScript(seconds_until_done=60)
+    env = FAST | {
+        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key"]),
+        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+        "VEOGATE_SHUTDOWN_GRACE_SECONDS": "0",
+    }
+    proc = ServerProcess(tmp_path / "moved", env=env)
+    proc.start()
+    try:
+        client = proc.client()
+        task_id = client.post("/v1/videos/generations", json=APIMART).json()["data"][0]["task_id"]
+        wait_for(client, f"/v1/tasks/{task_id}", lambda b: len(fake.received("poll")) > 0)
+        proc.stop()
+        proc.env = FAST  # same data directory, no Google credentials any more
+        proc.start()
+        task = apimart_wait(proc, task_id)
+    finally:
+        proc.stop()
+    assert task["status"] == "failed", task
+    assert "google-gemini-0" in task["error"]["message"]
+    assert "not configured" in task["error"]["message"]
+    assert len(fake.received("submit")) == 1
+
+
+def apimart_wait(server: ServerProcess, task_id: str) -> dict[str, Any]:
+    return wait_for(
+        server.client(),
+        f"/v1/tasks/{task_id}",
+        lambda b: b["data"]["status"] in ("completed", "failed"),
+    )["data"]

@@ -23,8 +23,24 @@ from veogate.media.remux import remux_faststart
 from veogate.media.video import probe
 from veogate.pipeline.context import services
 from veogate.pipeline.steps import output_key, stored_output
-from veogate.providers.remote import InputImage, InputImages, SampleLocator
+from veogate.providers.remote import (
+    InputImage,
+    InputImages,
+    RemoteVideoProvider,
+    SampleLocator,
+)
 from veogate.wiring import Services
+
+
+def _remote(svc: Services, provider: str) -> RemoteVideoProvider:
+    """The job's provider; a job can outlive its provider's configuration (a restart
+    without those credentials), which fails the job rather than crashing the step."""
+    try:
+        return svc.providers.remote(provider)
+    except KeyError:
+        raise ProviderError(
+            f"provider {provider!r} is not configured on this worker", retryable=False
+        ) from None
 
 
 def failure(exc: GenerationError) -> dict[str, Any]:
@@ -68,7 +84,7 @@ async def submit_upstream(job_id: str, provider: str, spec_json: dict[str, Any])
     spec = JobSpec.model_validate(spec_json)
     try:
         images = await stored_inputs(spec, svc)
-        operation = await svc.providers.remote(provider).submit(spec, images)
+        operation = await _remote(svc, provider).submit(spec, images)
     except GenerationError as exc:
         return failure(exc)
     async with svc.sessions.begin() as session:
@@ -85,7 +101,7 @@ async def poll_upstream(
     """One look at the operation; also moves the job's progress along."""
     svc = services()
     try:
-        result = await svc.providers.remote(provider).poll(operation)
+        result = await _remote(svc, provider).poll(operation)
     except GenerationError as exc:
         return failure(exc)
     now = time.time()
@@ -136,7 +152,7 @@ async def _fetch_sample(
 ) -> None:
     stored = sample.get("stored_key")
     if stored is None:
-        await svc.providers.remote(provider).download(SampleLocator(**sample), destination)
+        await _remote(svc, provider).download(SampleLocator(**sample), destination)
         return
     try:
         await asyncio.to_thread(destination.write_bytes, await svc.store.get_bytes(stored))

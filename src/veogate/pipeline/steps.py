@@ -72,6 +72,12 @@ async def begin_job(job_id: str) -> dict[str, Any] | None:
         if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
             return None
         await repo.add_event(job_id, "started", {}, datetime.now(UTC))
+        if not svc.providers.has(job.provider):
+            message = f"provider {job.provider!r} is not configured on this worker"
+            await repo.record_end(
+                job_id, JobStatus.FAILED, datetime.now(UTC), "internal_error", message
+            )
+            return None
         settings = svc.settings
         return {
             "spec": job.spec.model_dump(mode="json"),

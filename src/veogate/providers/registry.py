@@ -48,6 +48,9 @@ class ProviderRegistry:
     def pool_for(self, canonical_model: str) -> list[str]:
         return self._pools[self._routes[canonical_model]]
 
+    def has(self, name: str) -> bool:
+        return name in self._members
+
     def member(self, name: str) -> Member:
         return self._members[name]
 
