@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.support.mp4 import decode
+from tests.support.orphans import commit_without_enqueue
 from tests.support.server import ServerProcess, wait_for
 
 pytestmark = pytest.mark.slow
@@ -99,44 +100,11 @@ def test_kill_9_mid_render_loses_and_repeats_nothing(fresh_server: ServerProcess
 
 def test_job_committed_but_never_enqueued_is_picked_up(fresh_server: ServerProcess) -> None:
     """A crash between committing the job row and enqueueing its workflow loses nothing."""
-    import asyncio
-
-    from veogate.auth.keys import Caller
-    from veogate.catalog import SpecDraft, load_catalog, validate
-    from veogate.db.engine import create_engine, session_factory
-    from veogate.jobs.repository import JobRepository
-    from veogate.jobs.service import JobService, Submission
-
     fresh_server.start()
     key_id = events_key_id(fresh_server.data_dir)
     fresh_server.stop()
-
-    async def commit_without_enqueue() -> str:
-        engine = create_engine(f"sqlite+aiosqlite:///{fresh_server.data_dir / 'veogate.sqlite'}")
-        spec = validate(
-            SpecDraft(model="veo3.1-fast-official", prompt="orphan", duration_seconds=4),
-            catalog=load_catalog(),
-            dialect="apimart",
-            default_seed=1,
-        )
-        submission = Submission(
-            dialect="apimart",
-            id_prefix="task",
-            upper_id=True,
-            spec=spec,
-            idempotency_key=None,
-            request_fingerprint="fp",
-            provider="preview",
-        )
-        async with session_factory(engine)() as session:
-            submitted = await JobService(JobRepository(session)).submit(
-                Caller(key_id=key_id, name="bootstrap"), submission
-            )
-            await session.commit()
-        await engine.dispose()
-        return submitted.job.id
-
-    job_id = asyncio.run(commit_without_enqueue())
+    database_url = f"sqlite+aiosqlite:///{fresh_server.data_dir / 'veogate.sqlite'}"
+    job_id = commit_without_enqueue(database_url, key_id)
     fresh_server.start()
     task = wait_for(
         fresh_server.client(),

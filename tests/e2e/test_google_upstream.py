@@ -33,6 +33,14 @@ FAST = {
 }
 
 
+def gemini_env(fake: FakeVeo, keys: tuple[str, ...] = ("test-key",)) -> dict[str, str]:
+    """A veogate server using the fake as its Gemini API, with quick polls and retries."""
+    return FAST | {
+        "VEOGATE_GOOGLE_API_KEYS": json.dumps(list(keys)),
+        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+    }
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeVeo]:
     veo = FakeVeo().start()
@@ -42,10 +50,7 @@ def fake() -> Iterator[FakeVeo]:
 
 @pytest.fixture(scope="module")
 def gemini(tmp_path_factory: pytest.TempPathFactory, fake: FakeVeo) -> Iterator[ServerProcess]:
-    env = FAST | {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key"]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
-    }
+    env = gemini_env(fake)
     proc = ServerProcess(tmp_path_factory.mktemp("gemini"), env=env)
     proc.start()
     yield proc
@@ -210,9 +215,7 @@ def test_submit_timeout_is_not_retried(gemini: ServerProcess, fake: FakeVeo) -> 
 
 def test_deadline(tmp_path: Path, fake: FakeVeo) -> None:
     fake.script = VeoScript(seconds_until_done=60)
-    env = FAST | {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key"]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+    env = gemini_env(fake) | {
         "VEOGATE_JOB_DEADLINE_SECONDS": "3",
     }
     proc = ServerProcess(tmp_path / "deadline", env=env)
@@ -276,10 +279,7 @@ def test_vertex_ai_end_to_end(tmp_path: Path, fake: FakeVeo) -> None:
 @pytest.mark.slow
 def test_kill_9_while_polling_never_submits_twice(tmp_path: Path, fake: FakeVeo) -> None:
     fake.script = VeoScript(seconds_until_done=4)
-    env = FAST | {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key"]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
-    }
+    env = gemini_env(fake)
     proc = ServerProcess(tmp_path / "crash", env=env)
     proc.start()
     try:
@@ -321,10 +321,7 @@ def test_kill_9_while_polling_never_submits_twice(tmp_path: Path, fake: FakeVeo)
 def test_api_key_pool_spreads_jobs(tmp_path: Path, fake: FakeVeo) -> None:
     fake.api_keys |= {"second-key"}
     fake.script = VeoScript(seconds_until_done=1.5)
-    env = FAST | {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key", "second-key"]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
-    }
+    env = gemini_env(fake, keys=("test-key", "second-key"))
     proc = ServerProcess(tmp_path / "pool", env=env)
     proc.start()
     try:
@@ -370,9 +367,7 @@ def test_usage_is_recorded_per_job_and_summarised(gemini: ServerProcess, fake: F
 def test_job_outliving_its_provider_fails_with_a_reason(tmp_path: Path, fake: FakeVeo) -> None:
     """Restarted without the Google credentials a polling job needs: it fails, saying why."""
     fake.script = VeoScript(seconds_until_done=60)
-    env = FAST | {
-        "VEOGATE_GOOGLE_API_KEYS": json.dumps(["test-key"]),
-        "VEOGATE_GOOGLE_BASE_URL": fake.base_url,
+    env = gemini_env(fake) | {
         "VEOGATE_SHUTDOWN_GRACE_SECONDS": "0",
     }
     proc = ServerProcess(tmp_path / "moved", env=env)

@@ -13,6 +13,7 @@ from tests.fakes.google_veo_script import VeoScript
 from tests.support.cluster import Cluster, google_env, sql
 from tests.support.moto import MotoServer
 from tests.support.mp4 import decode
+from tests.support.orphans import commit_without_enqueue
 from tests.support.server import wait_for
 
 pytestmark = pytest.mark.slow
@@ -123,44 +124,11 @@ def test_job_accepted_by_a_dying_api_is_picked_up(
 ) -> None:
     """An API process that dies after committing a job but before enqueueing it leaves a
     row without a workflow; a worker's reconciliation enqueues it."""
-    import asyncio
-
-    from veogate.auth.keys import Caller
-    from veogate.catalog import SpecDraft, load_catalog, validate
-    from veogate.db.engine import create_engine, session_factory
-    from veogate.jobs.repository import JobRepository
-    from veogate.jobs.service import JobService, Submission
-
     cluster = make_cluster(moto.veogate_env("orphans") | {"VEOGATE_RECONCILE_SECONDS": "1"})
     cluster.start(apis=1, workers=1)
     (key_id,) = sql(cluster.database_url, "SELECT id FROM api_keys WHERE name = 'cluster-test'")[0]
 
-    async def commit_without_enqueue() -> str:
-        engine = create_engine(cluster.database_url)
-        spec = validate(
-            SpecDraft(model="veo3.1-fast-official", prompt="orphan", duration_seconds=4),
-            catalog=load_catalog(),
-            dialect="apimart",
-            default_seed=1,
-        )
-        submission = Submission(
-            dialect="apimart",
-            id_prefix="task",
-            upper_id=True,
-            spec=spec,
-            idempotency_key="orphan-key",
-            request_fingerprint="fp",
-            provider="preview",
-        )
-        async with session_factory(engine)() as session:
-            job = await JobService(JobRepository(session)).submit(
-                Caller(str(key_id), "t"), submission
-            )
-            await session.commit()
-        await engine.dispose()
-        return job.job.id
-
-    job_id = asyncio.run(commit_without_enqueue())
+    job_id = commit_without_enqueue(cluster.database_url, str(key_id))
     client = cluster.apis[0].client(cluster.key)
     task = finished(client, job_id, timeout=60)
     assert task["status"] == "completed", task

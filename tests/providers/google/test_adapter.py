@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
 from google.genai import types
 
+from tests.providers.google.specs import b64, frames_spec, make_spec
 from veogate.errors import InputError, ProviderError
-from veogate.jobs.model import ImageInput, JobSpec
+from veogate.jobs.model import ImageInput
 from veogate.providers.google import adapter
 from veogate.providers.google.adapter import GEMINI_API_FEATURES, VERTEX_FEATURES
 from veogate.providers.remote import InputImage, InputImages, SampleLocator
@@ -17,29 +17,6 @@ from veogate.providers.remote import InputImage, InputImages, SampleLocator
 FIRST = InputImage(b"\x89PNG first", "image/png")
 LAST = InputImage(b"\xff\xd8\xff last", "image/jpeg")
 REFS = (InputImage(b"RIFF ref0", "image/webp"), InputImage(b"\x89PNG ref1", "image/png"))
-
-
-def make_spec(**fields: Any) -> JobSpec:
-    values: dict[str, Any] = {
-        "public_model": "veo_3_1_pro",
-        "canonical_model": "veo-3.1",
-        "prompt": "a lighthouse at dusk",
-        "seed": 1234,
-    }
-    values.update(fields)
-    return JobSpec(**values)
-
-
-def frames_spec(**fields: Any) -> JobSpec:
-    return make_spec(
-        first_frame=ImageInput(source="data:,", field="first_image"),
-        last_frame=ImageInput(source="data:,", field="last_image"),
-        **fields,
-    )
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def test_every_field_maps_to_the_sdk_config_for_vertex() -> None:

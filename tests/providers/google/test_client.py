@@ -7,7 +7,6 @@ the Vertex host gets a ready token so the SDK never tries to refresh credentials
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import socket
 import time
@@ -24,8 +23,9 @@ from google.oauth2.credentials import Credentials
 
 from tests.fakes.google_veo import FakeVeo
 from tests.fakes.google_veo_script import Fault, VeoScript, tiny_mp4
+from tests.providers.google.specs import b64, frames_spec, make_spec
 from veogate.errors import InvalidRequest
-from veogate.jobs.model import ImageInput, JobSpec
+from veogate.jobs.model import ImageInput
 from veogate.providers.google import GeminiApiHost, GoogleVeoProvider, UpstreamError, VertexHost
 from veogate.providers.google.client import VeoHost, translate_error
 from veogate.providers.remote import InputImage, InputImages, PollResult, SampleLocator
@@ -84,29 +84,6 @@ async def provider(request: pytest.FixtureRequest, fake: FakeVeo) -> AsyncIterat
     await veo.aclose()
 
 
-def make_spec(**fields: Any) -> JobSpec:
-    values: dict[str, Any] = {
-        "public_model": "veo_3_1_pro",
-        "canonical_model": "veo-3.1",
-        "prompt": "a paper boat on a rainy street",
-        "seed": 777,
-    }
-    values.update(fields)
-    return JobSpec(**values)
-
-
-def frames_spec(**fields: Any) -> JobSpec:
-    return make_spec(
-        first_frame=ImageInput(source="data:,", field="first_image"),
-        last_frame=ImageInput(source="data:,", field="last_image"),
-        **fields,
-    )
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def is_vertex(veo: GoogleVeoProvider) -> bool:
     return isinstance(veo.host, VertexHost)
 
@@ -137,7 +114,7 @@ async def test_submit_sends_every_mapped_field(provider: GoogleVeoProvider, fake
     name = await provider.submit(spec, InputImages(first_frame=FIRST, last_frame=LAST))
     [submit] = fake.received("submit")
     instance, parameters = submit.json["instances"][0], submit.json["parameters"]
-    assert instance["prompt"] == "a paper boat on a rainy street"
+    assert instance["prompt"] == make_spec().prompt
     assert instance["image"] == {"bytesBase64Encoded": b64(FIRST.data), "mimeType": "image/png"}
     assert instance["lastFrame"] == {"bytesBase64Encoded": b64(LAST.data), "mimeType": "image/jpeg"}
     common = {
@@ -154,7 +131,12 @@ async def test_submit_sends_every_mapped_field(provider: GoogleVeoProvider, fake
         assert submit.path == base + "veo-3.1-generate-preview:predictLongRunning"
         assert submit.headers["authorization"] == "Bearer test-token"
         # The SDK sends its enum values upper-case.
-        assert parameters == {**common, "seed": 777, "generateAudio": False, "resizeMode": "CROP"}
+        assert parameters == {
+            **common,
+            "seed": make_spec().seed,
+            "generateAudio": False,
+            "resizeMode": "CROP",
+        }
         assert name.startswith("projects/proj/locations/us-central1/publishers/google/models/")
     else:
         assert submit.path == "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
