@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,6 +62,13 @@ def gemini(tmp_path_factory: pytest.TempPathFactory, fake: FakeVeo) -> Iterator[
 def clean_script(fake: FakeVeo) -> None:
     fake.script = VeoScript()
     fake.requests.clear()
+
+
+def recorded_operations(server: ServerProcess) -> int:
+    """Jobs whose upstream operation name is recorded (the submit's answer was kept)."""
+    with sqlite3.connect(server.data_dir / "veogate.sqlite") as db:
+        (count,) = db.execute("SELECT count(*) FROM jobs WHERE upstream_operation IS NOT NULL")
+        return int(count[0])
 
 
 def packets(mp4: bytes) -> list[str]:
@@ -293,8 +301,8 @@ def test_kill_9_while_polling_never_submits_twice(tmp_path: Path, fake: FakeVeo)
         kyy_id = client.post(
             "/v1/veo/videos", json={"model": "veo_3_1_fast", "prompt": "k"}
         ).json()["id"]
-        wait_for(client, f"/v1/result/{kyy_id}", lambda b: len(fake.received("submit")) == 4)
-        time.sleep(0.5)  # polling now; the submits are checkpointed
+        wait_for(client, f"/v1/result/{kyy_id}", lambda b: recorded_operations(proc) == 4)
+        time.sleep(0.3)  # polling now
         proc.kill()
         proc.start()
         client = proc.client()

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.fakes.google_veo import FakeVeo
-from tests.fakes.google_veo_script import VeoScript
+from tests.fakes.google_veo_script import Fault, VeoScript
 from tests.support.cluster import Cluster, google_env, sql
 from tests.support.moto import MotoServer
 from tests.support.mp4 import decode
@@ -89,10 +89,11 @@ def test_dead_worker_jobs_are_taken_over_without_a_second_submit(
         ]
         for i in range(6)
     ]
+    recorded = "SELECT count(*) FROM jobs WHERE upstream_operation IS NOT NULL"
     deadline = time.monotonic() + 30
-    while len(fake_veo.received("submit")) < len(ids) and time.monotonic() < deadline:
+    while sql(cluster.database_url, recorded)[0][0] < len(ids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert len(fake_veo.received("submit")) == len(ids)
+    assert len(fake_veo.received("submit")) == len(ids)  # all submitted, and all recorded
     owners = dict(
         sql(cluster.database_url, "SELECT workflow_uuid, executor_id FROM dbos.workflow_status")
     )
@@ -117,6 +118,43 @@ def test_dead_worker_jobs_are_taken_over_without_a_second_submit(
         cluster.database_url, "SELECT id, reaped_by FROM executors WHERE reaped_by IS NOT NULL"
     )
     assert reaped == [(busiest.executor_id, survivor.executor_id)]
+
+
+def test_worker_dying_mid_submit_never_submits_twice(
+    make_cluster: type[Cluster], fake_veo: FakeVeo, moto: MotoServer
+) -> None:
+    """The request went out, the worker died before the answer was recorded: the job fails
+    as "may have been accepted" instead of paying for a second upstream job."""
+    fake_veo.script = VeoScript(submit_faults=[Fault.hang(8)])
+    fake_veo.requests.clear()
+    env = (
+        google_env(fake_veo)
+        | moto.veogate_env("mid-submit")
+        | {
+            "VEOGATE_HEARTBEAT_SECONDS": "0.5",
+            "VEOGATE_DEAD_WORKER_GRACE_SECONDS": "2",
+        }
+    )
+    cluster = make_cluster(env)
+    cluster.start(apis=1, workers=2)
+    client = cluster.apis[0].client(cluster.key)
+    body = {"model": "veo3.1-quality-official", "prompt": "in flight", "duration": 8}
+    task_id = client.post("/v1/videos/generations", json=body).json()["data"][0]["task_id"]
+    deadline = time.monotonic() + 30
+    while not fake_veo.received("submit") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (owner,) = sql(
+        cluster.database_url,
+        "SELECT executor_id FROM dbos.workflow_status WHERE workflow_uuid = %s",
+        (task_id,),
+    )[0]
+    next(w for w in cluster.workers if w.executor_id == owner).kill()
+
+    task = finished(client, task_id)
+    assert task["status"] == "failed", task
+    assert "after the request was sent" in task["error"]["message"]
+    assert "may have accepted" in task["error"]["message"]
+    assert len(fake_veo.received("submit")) == 1
 
 
 def test_job_accepted_by_a_dying_api_is_picked_up(

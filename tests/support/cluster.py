@@ -35,9 +35,9 @@ def fresh_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def sql(database_url: str, query: str) -> list[tuple[object, ...]]:
+def sql(database_url: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
-        return list(conn.execute(query).fetchall())
+        return list(conn.execute(query, params).fetchall())
 
 
 def google_env(fake: FakeVeo) -> dict[str, str]:

@@ -32,6 +32,15 @@ from veogate.providers.remote import (
 from veogate.wiring import Services
 
 
+def _submit_lost() -> ProviderError:
+    error = ProviderError(
+        "the worker stopped while submitting to the upstream, after the request was sent",
+        retryable=True,
+    )
+    error.maybe_accepted = True
+    return error
+
+
 def _remote(svc: Services, provider: str) -> RemoteVideoProvider:
     """The job's provider; a job can outlive its provider's configuration (a restart
     without those credentials), which fails the job rather than crashing the step."""
@@ -79,9 +88,27 @@ async def stored_inputs(spec: JobSpec, svc: Services) -> InputImages:
 
 
 @DBOS.step(name="veogate.submit_upstream")
-async def submit_upstream(job_id: str, provider: str, spec_json: dict[str, Any]) -> dict[str, Any]:
+async def submit_upstream(
+    job_id: str, provider: str, spec_json: dict[str, Any], attempt: int
+) -> dict[str, Any]:
+    """Send the paid request at most once per attempt, even if this step runs twice.
+
+    DBOS runs a step again when its process died before the step's result was recorded.
+    So before sending, the attempt is committed as `submit_sent`; after the answer, the
+    operation as `submitted`. A re-run finds one of the two: it returns the recorded
+    operation, or — the request went out but its answer was lost — fails the job rather
+    than risk paying twice.
+    """
     svc = services()
     spec = JobSpec.model_validate(spec_json)
+    async with svc.sessions.begin() as session:
+        repo = JobRepository(session)
+        earlier = {k: d for k, d in await repo.events(job_id) if d.get("attempt") == attempt}
+        if "submitted" in earlier:
+            return {"ok": True, "operation": earlier["submitted"]["operation"], "now": time.time()}
+        if "submit_sent" in earlier:
+            return failure(_submit_lost())
+        await repo.add_event(job_id, "submit_sent", {"attempt": attempt}, datetime.now(UTC))
     try:
         images = await stored_inputs(spec, svc)
         operation = await _remote(svc, provider).submit(spec, images)
@@ -90,7 +117,8 @@ async def submit_upstream(job_id: str, provider: str, spec_json: dict[str, Any])
     async with svc.sessions.begin() as session:
         repo = JobRepository(session)
         await repo.set_operation(job_id, operation)
-        await repo.add_event(job_id, "submitted", {"operation": operation}, datetime.now(UTC))
+        detail = {"operation": operation, "attempt": attempt}
+        await repo.add_event(job_id, "submitted", detail, datetime.now(UTC))
     return {"ok": True, "operation": operation, "now": time.time()}
 
 
@@ -162,7 +190,7 @@ async def _fetch_sample(
 
 @DBOS.step(name="veogate.download_sample")
 async def download_sample(
-    job_id: str, provider: str, sample: dict[str, Any], index: int
+    job_id: str, provider: str, sample: dict[str, Any], index: int, attempt: int
 ) -> dict[str, Any]:
     """Fetch one finished sample, remux it with faststart (no re-encode) and store it."""
     svc = services()
@@ -188,6 +216,6 @@ async def download_sample(
     output = stored_output(index, key, info)
     async with svc.sessions.begin() as session:
         await JobRepository(session).add_event(
-            job_id, "sample_stored", {"index": index}, datetime.now(UTC)
+            job_id, "sample_stored", {"index": index, "attempt": attempt}, datetime.now(UTC)
         )
     return {"ok": True, "output": output.model_dump(mode="json")}

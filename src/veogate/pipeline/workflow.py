@@ -79,12 +79,13 @@ def backoff_seconds(
 
 
 async def _with_retries(
-    job_id: str, what: str, policy: dict[str, Any], call: Callable[[], Awaitable[Result]]
+    job_id: str, what: str, policy: dict[str, Any], call: Callable[[int], Awaitable[Result]]
 ) -> Result:
-    """Run a step until it succeeds, fails for good, or runs out of attempts."""
+    """Run a step (given its attempt number) until it succeeds, fails for good, or runs out
+    of attempts."""
     result: Result = {}
     for attempt in range(policy["max_attempts"]):
-        result = await call()
+        result = await call(attempt)
         if result["ok"] or not result["retryable"] or result.get("maybe_accepted"):
             return result
         if attempt + 1 < policy["max_attempts"]:
@@ -98,7 +99,7 @@ async def _with_retries(
 async def _run_remote(job_id: str, started: dict[str, Any], spec: dict[str, Any]) -> str:
     provider, policy, deadline = started["provider"], started["policy"], started["deadline"]
     submitted = await _with_retries(
-        job_id, "submit", policy, lambda: submit_upstream(job_id, provider, spec)
+        job_id, "submit", policy, functools.partial(submit_upstream, job_id, provider, spec)
     )
     if not submitted["ok"]:
         message = submitted["message"]
