@@ -12,7 +12,7 @@ import pytest
 from tests.support.server import ServerProcess, wait_for
 from veogate.storage.signing import UrlSigner
 
-CANCEL_SETTLE_SECONDS = 3.0  # > the render's cancellation check interval (1 s) + a margin
+CANCEL_SETTLE_SECONDS = 3.0  # > the render's cancellation check interval (0.5 s) + a margin
 APIMART = {
     "model": "veo3.1-fast-official",
     "prompt": "a lighthouse at dusk",
@@ -205,7 +205,7 @@ def job_events(server: ServerProcess, job_id: str) -> list[str]:
 
 def test_cancel_stops_a_running_render(server: ServerProcess) -> None:
     client = server.client()
-    slow = {**APIMART, "duration": 8, "resolution": "1080p", "sample_count": 4}
+    slow = {**APIMART, "duration": 8, "resolution": "4K", "sample_count": 4}  # ~7 s a sample
     task_id = client.post("/v1/videos/generations", json=slow).json()["data"][0]["task_id"]
     wait_for(
         client, f"/v1/tasks/{task_id}", lambda b: "sample_started" in job_events(server, task_id)

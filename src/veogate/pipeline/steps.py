@@ -115,7 +115,7 @@ async def resolve_inputs(job_id: str, spec_json: dict[str, Any]) -> dict[str, An
     return {"ok": True, "spec": resolved.model_dump(mode="json")}
 
 
-CANCEL_CHECK_SECONDS = 1.0
+CANCEL_CHECK_SECONDS = 0.5
 
 
 async def _unless_cancelled(job_id: str, work: Coroutine[Any, Any, None]) -> bool:
