@@ -50,6 +50,8 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     files_expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     upstream_operation: Mapped[str | None] = mapped_column(String(500))
+    submit_attempt: Mapped[int | None]
+    """The last upstream submit attempt that was (or may have been) sent."""
     billable_seconds: Mapped[float | None]
     cost_usd: Mapped[float | None]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import IdempotencyKeyRow, JobEventRow, JobInputRow, JobOutputRow, JobRow
@@ -207,6 +207,19 @@ class JobRepository:
             .order_by(JobRow.public_model, resolution, JobRow.provider)
         )
         return [(m, r, p, int(n), float(s), float(c)) for m, r, p, n, s, c in result.tuples()]
+
+    async def claim_submit(self, job_id: str, attempt: int) -> bool:
+        """Record that `attempt` is about to be sent. False if it (or a later one) already
+        was: an atomic conditional update, so two workers can never both claim it."""
+        result = await self.session.execute(
+            update(JobRow)
+            .where(
+                JobRow.id == job_id,
+                or_(JobRow.submit_attempt.is_(None), JobRow.submit_attempt < attempt),
+            )
+            .values(submit_attempt=attempt)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_operation(self, job_id: str, operation: str) -> None:
         await self.session.execute(

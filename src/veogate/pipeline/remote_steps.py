@@ -94,19 +94,20 @@ async def submit_upstream(
     """Send the paid request at most once per attempt, even if this step runs twice.
 
     DBOS runs a step again when its process died before the step's result was recorded.
-    So before sending, the attempt is committed as `submit_sent`; after the answer, the
-    operation as `submitted`. A re-run finds one of the two: it returns the recorded
-    operation, or — the request went out but its answer was lost — fails the job rather
-    than risk paying twice.
+    So before sending, the attempt is claimed on the job row (atomically: two workers
+    running the same job cannot both claim it); after the answer, the operation is
+    recorded. A re-run finds the operation and returns it, or finds the attempt claimed
+    without one — the request went out but its answer was lost — and fails the job
+    rather than risk paying twice.
     """
     svc = services()
     spec = JobSpec.model_validate(spec_json)
     async with svc.sessions.begin() as session:
         repo = JobRepository(session)
-        earlier = {k: d for k, d in await repo.events(job_id) if d.get("attempt") == attempt}
-        if "submitted" in earlier:
-            return {"ok": True, "operation": earlier["submitted"]["operation"], "now": time.time()}
-        if "submit_sent" in earlier:
+        job = await repo.get(job_id)
+        if job is not None and job.upstream_operation:
+            return {"ok": True, "operation": job.upstream_operation, "now": time.time()}
+        if not await repo.claim_submit(job_id, attempt):
             return failure(_submit_lost())
         await repo.add_event(job_id, "submit_sent", {"attempt": attempt}, datetime.now(UTC))
     try:
