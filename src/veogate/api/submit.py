@@ -83,6 +83,7 @@ async def accept(
         replayed = await service.replay(caller, submission)
         if replayed is not None:
             return await _started(launcher, replayed)
+        await service.check_quota(caller, services.settings.max_active_jobs_per_key)
         provider = await _choose_provider(services, JobRepository(session), submission.spec)
         warnings = services.providers.member(provider).prepare(submission.spec)
         # Inline images are checked and stored now: a bad one is a 400 before queueing.
@@ -91,8 +92,7 @@ async def accept(
             submission, spec=spec, provider=provider, warnings=warnings
         )
         try:
-            limit = services.settings.max_active_jobs_per_key
-            job = (await service.submit(caller, submission, max_active_jobs=limit)).job
+            job = (await service.submit(caller, submission)).job
             await session.commit()
         except IntegrityError:
             await session.rollback()  # a concurrent request with the same key won the race

@@ -71,12 +71,10 @@ class JobService:
             )
         return await self.repo.get(row.job_id)
 
-    async def submit(
-        self, caller: Caller, submission: Submission, *, max_active_jobs: int = 0
-    ) -> Submitted:
-        existing = await self.replay(caller, submission)
-        if existing is not None:
-            return Submitted(existing, created=False)
+    async def check_quota(self, caller: Caller, max_active_jobs: int) -> None:
+        """Refuse a new job when the key already has `max_active_jobs` live ones (0: no cap).
+
+        A soft cap: concurrent requests can overshoot it by a few."""
         if max_active_jobs > 0 and await self.repo.count_live(caller.key_id) >= max_active_jobs:
             raise RateLimited(
                 f"this API key already has {max_active_jobs} queued or running jobs, the most "
@@ -84,6 +82,11 @@ class JobService:
                 retry_after=QUOTA_RETRY_AFTER_SECONDS,
                 code="quota_exceeded",
             )
+
+    async def submit(self, caller: Caller, submission: Submission) -> Submitted:
+        existing = await self.replay(caller, submission)
+        if existing is not None:
+            return Submitted(existing, created=False)
         now = datetime.now(UTC)
         row = JobRow(
             id=new_id(submission.id_prefix, upper=submission.upper_id),
