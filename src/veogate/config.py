@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     render_concurrency: int = Field(
         default=1, ge=1, description="Jobs rendered at once per process."
     )
+    render_niceness: int = Field(
+        default=10, ge=0, le=19, description="Scheduling niceness of render threads (0: normal)."
+    )
     queue_poll_seconds: float = Field(default=0.5, gt=0)
     kyy_prefix: str = Field(default="/kyyReactApiServer")
     catalog_path: Path | None = Field(

@@ -80,7 +80,8 @@ class ProviderRegistry:
 def _preview(settings: Settings) -> list[Member]:
     from veogate.providers.preview import PreviewProvider
 
-    return [Member("preview", settings.render_concurrency, local=PreviewProvider())]
+    provider = PreviewProvider(niceness=settings.render_niceness)
+    return [Member("preview", settings.render_concurrency, local=provider)]
 
 
 def _google(settings: Settings, catalog: Catalog) -> list[Member]:
