@@ -80,13 +80,7 @@ def apimart(server: ServerProcess, body: dict[str, Any], timeout: float = 60) ->
     client = server.client()
     response = client.post("/v1/videos/generations", json=body)
     assert response.status_code == 200, response.text
-    task_id = response.json()["data"][0]["task_id"]
-    return wait_for(
-        client,
-        f"/v1/tasks/{task_id}",
-        lambda b: b["data"]["status"] in ("completed", "failed"),
-        timeout=timeout,
-    )["data"]
+    return apimart_wait(server, response.json()["data"][0]["task_id"], timeout)
 
 
 APIMART = {"model": "veo3.1-quality-official", "prompt": "a golden retriever", "duration": 6}
@@ -396,9 +390,10 @@ def test_job_outliving_its_provider_fails_with_a_reason(tmp_path: Path, fake: Fa
     assert len(fake.received("submit")) == 1
 
 
-def apimart_wait(server: ServerProcess, task_id: str) -> dict[str, Any]:
+def apimart_wait(server: ServerProcess, task_id: str, timeout: float = 60) -> dict[str, Any]:
     return wait_for(
         server.client(),
         f"/v1/tasks/{task_id}",
         lambda b: b["data"]["status"] in ("completed", "failed"),
+        timeout=timeout,
     )["data"]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from veogate.api.deps import ServicesDep
+from veogate.jobs.model import output_key
 
 router = APIRouter(tags=["files"])
 
@@ -27,7 +28,7 @@ async def download(job_id: str, name: str, request: Request, services: ServicesD
     index, _, ext = name.partition(".")
     if not index.isdigit() or ext != "mp4":
         return _error(404, "no such file")
-    local = services.store.local_path(f"jobs/{job_id}/{int(index)}.mp4")
+    local = services.store.local_path(output_key(job_id, int(index)))
     if local is None or not local.is_file():
         return _error(404, "this file is no longer kept")
     return FileResponse(

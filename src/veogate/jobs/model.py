@@ -40,6 +40,11 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+def output_key(job_id: str, index: int) -> str:
+    """Where output `index` of a job is stored."""
+    return f"jobs/{job_id}/{index}.mp4"
+
+
 class ImageInput(BaseModel):
     """An image reference as the client sent it: an http(s) URL or a data: URI.
 

@@ -291,11 +291,3 @@ class JobRepository:
     ) -> None:
         self.session.add(JobEventRow(job_id=job_id, kind=kind, detail=detail, at=now))
         await self.session.flush()
-
-    async def events(self, job_id: str) -> list[tuple[str, dict[str, Any]]]:
-        result = await self.session.execute(
-            select(JobEventRow.kind, JobEventRow.detail)
-            .where(JobEventRow.job_id == job_id)
-            .order_by(JobEventRow.id)
-        )
-        return [(kind, dict(detail)) for kind, detail in result.tuples()]

@@ -17,12 +17,12 @@ from typing import Any
 from dbos import DBOS
 
 from veogate.errors import GenerationError, ProviderError
-from veogate.jobs.model import JobSpec
+from veogate.jobs.model import JobSpec, output_key
 from veogate.jobs.repository import JobRepository
 from veogate.media.remux import remux_faststart
 from veogate.media.video import probe
 from veogate.pipeline.context import services
-from veogate.pipeline.steps import output_key, stored_output
+from veogate.pipeline.steps import stored_output
 from veogate.providers.remote import (
     InputImage,
     InputImages,

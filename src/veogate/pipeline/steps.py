@@ -18,7 +18,7 @@ from dbos import DBOS
 
 from veogate.errors import GenerationError
 from veogate.jobs.inputs import fetch_remote_images
-from veogate.jobs.model import JobSpec, JobStatus, Output
+from veogate.jobs.model import JobSpec, JobStatus, Output, output_key
 from veogate.jobs.repository import JobRepository
 from veogate.media.video import VideoProbe, probe
 from veogate.pipeline.context import services
@@ -28,10 +28,6 @@ from veogate.providers.base import SampleRequest
 from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
-
-
-def output_key(job_id: str, index: int) -> str:
-    return f"jobs/{job_id}/{index}.mp4"
 
 
 def stored_output(index: int, key: str, info: VideoProbe) -> Output:
