@@ -43,6 +43,8 @@ def server(
             # The validation tables send hundreds of creates from one key within a minute.
             "VEOGATE_RATE_LIMIT_PER_MINUTE": "0",
             "VEOGATE_MAX_ACTIVE_JOBS_PER_KEY": "0",
+            # A revoked key must stop working within a test's patience.
+            "VEOGATE_AUTH_CACHE_SECONDS": "1",
             # The operator allow-list that lets this server fetch the loopback image server.
             "VEOGATE_IMAGE_FETCH_ALLOW_CIDRS": json.dumps(["127.0.0.0/8"]),
             "VEOGATE_IMAGE_FETCH_ALLOWED_PORTS": json.dumps([80, 443, image_server.port]),

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=120, ge=0, description="Create requests per API key per minute (0: no limit)."
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process remembers a key it checked (a revoked key keeps "
+        "working that long there; 0: look every key up every time).",
+    )
     max_active_jobs_per_key: int = Field(
         default=50, ge=0, description="Queued + running jobs one API key may have (0: no limit)."
     )
@@ -77,6 +83,7 @@ class Settings(BaseSettings):
         default=None, description="Replace the shipped model catalog."
     )
     log_level: str = Field(default="INFO")
+    access_log: bool = Field(default=True, description="Log one line per HTTP request (at INFO).")
     image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(default=50_000_000, ge=1)
     image_fetch_timeout_seconds: float = Field(default=15.0, gt=0)
@@ -134,9 +141,22 @@ class Settings(BaseSettings):
     google_model_ids: dict[str, str] = Field(
         default_factory=dict, description="Canonical model -> upstream model id overrides."
     )
-    google_concurrency: int = Field(default=4, ge=1, description="Jobs in flight per credential.")
+    google_concurrency: int = Field(
+        default=8, ge=1, description="Jobs being submitted at once per credential per worker."
+    )
     google_requests_per_minute: int = Field(
-        default=10, ge=1, description="Upstream submits per credential per minute."
+        default=10, ge=1, description="Upstream submits per credential per minute (all workers)."
+    )
+    google_max_in_flight: int = Field(
+        default=10_000,
+        ge=1,
+        description="Submitted operations not yet done, per credential (all workers, soft).",
+    )
+    poll_concurrency: int = Field(
+        default=64, ge=1, description="Operations looked at once per credential per worker."
+    )
+    download_concurrency: int = Field(
+        default=4, ge=1, description="Jobs whose videos are downloaded at once per worker."
     )
     google_request_timeout_seconds: float = Field(default=60.0, gt=0)
     poll_initial_seconds: float = Field(default=10.0, gt=0)

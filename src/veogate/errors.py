@@ -13,6 +13,8 @@ shapes; nothing else decides how an error looks on the wire.
     │   ├── IdempotencyConflict      409 idempotency_conflict
     │   ├── PayloadTooLarge          413 payload_too_large
     │   └── RateLimited              429 rate_limited / quota_exceeded
+    ├── ServiceUnavailable           503 service_unavailable: our own database is busy or
+    │                                    unreachable; retry after `retry_after` seconds
     └── GenerationError              a job failed while running (recorded on the job)
         ├── InputError               an input (image...) could not be used; names the field
         └── ProviderError            the provider failed; `retryable` says if it may pass
@@ -25,6 +27,8 @@ class VeogateError(Exception):
     status_code: int = 500
     code: str = "internal_error"
     retryable: bool = False
+    retry_after: int | None = None
+    """Seconds to wait before trying again (sent as Retry-After), when it is known."""
 
     def __init__(
         self,
@@ -79,6 +83,16 @@ class RateLimited(RequestError):
 
     def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(VeogateError):
+    status_code = 503
+    code = "service_unavailable"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 

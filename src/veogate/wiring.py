@@ -8,10 +8,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veogate.api.limits import RateLimiter
+from veogate.auth.cache import CallerCache
 from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
+from veogate.pipeline.capacity import InFlight
 from veogate.providers.registry import ProviderRegistry, build_registry
 from veogate.storage.base import ObjectStore
 from veogate.storage.local import LocalObjectStore
@@ -29,6 +31,10 @@ class Services:
     providers: ProviderRegistry
     fetcher: ImageFetcher
     rate_limiter: RateLimiter
+    in_flight: InFlight
+    callers: CallerCache
+    """Recently authenticated keys (`VEOGATE_AUTH_CACHE_SECONDS`)."""
+    """Upstream operations in flight per credential (this process's view)."""
 
     @property
     def work_dir(self) -> Path:
@@ -91,4 +97,6 @@ def build_services(settings: Settings) -> Services:
             else None,
         ),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+        in_flight=InFlight(),
+        callers=CallerCache(settings.auth_cache_seconds),
     )

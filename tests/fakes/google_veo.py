@@ -10,8 +10,13 @@ Routes (see `/work/shared/spec/google-upstream.md`):
       POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:predictLongRunning
       POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:fetchPredictOperation
 
-Every request is recorded in `requests`; behaviour is scripted with `script` (a `VeoScript`).
-Samples are real tiny MP4s (`tiny_mp4`), so a test can compare downloaded bytes exactly.
+Every request is recorded in `requests` (unless `record` is off); behaviour is scripted with
+`script` (a `VeoScript`). Samples are real tiny MP4s (`tiny_mp4`), so a test can compare
+downloaded bytes exactly; `video_size` makes them larger (for memory benchmarks).
+
+For a fake in another process (`python -m tests.fakes.serve_google_veo`), two routes of its
+own: `GET /_fake/operations` lists every operation with its wall-clock submit and ready times
+and its poll count; `POST /_fake/hold` and `POST /_fake/release` set `holding`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.google_veo_script import Fault, RecordedRequest, VeoScript, tiny_mp4
+from tests.fakes.google_veo_script import Fault, RecordedRequest, VeoScript, sample_mp4
 
 _MODEL = r"[A-Za-z0-9._-]+"
 _GEMINI_SUBMIT = re.compile(rf"/v1beta/(models/{_MODEL}):predictLongRunning")
@@ -62,7 +67,11 @@ class _Operation:
     script: VeoScript
     sample_count: int
     created: float
+    submitted_wall: float
+    prompt: str
     polls: int = 0
+    seen_done_wall: float | None = None
+    """When the operation was first answered done (wall clock)."""
 
 
 class FakeVeo:
@@ -76,11 +85,25 @@ class FakeVeo:
         self.operations: dict[str, _Operation] = {}
         self.files: dict[str, bytes] = {}
         self._ids = itertools.count(1)
+        self.holding = False
+        """While set, no operation is done (to release a wave of completions at once)."""
+        self.record = True
+        """Keep every request in `requests` (off for long load runs)."""
+        self.video_size = (64, 36, 1)
+        """Width, height and seconds of the sample videos."""
+        self.submits = 0
+        self.released_wall: float | None = None
         self._closing = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
-        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
+        app = Starlette(
+            routes=[
+                Route("/_fake/operations", self._list_operations, methods=["GET"]),
+                Route("/_fake/{action:str}", self._set_holding, methods=["POST"]),
+                Route("/{path:path}", self._handle, methods=["GET", "POST"]),
+            ]
+        )
         self.app = app
 
     # ------------------------------------------------------------------ lifecycle
@@ -121,6 +144,39 @@ class FakeVeo:
         """Recorded requests of one kind: `submit`, `poll` or `download`."""
         return [r for r in self.requests if r.kind == kind]
 
+    def ready_wall(self, op: _Operation) -> float | None:
+        """When `op` was done (wall clock), by its script's time and the last release; None
+        while held. (Operations scripted by poll count are done when first seen done.)"""
+        if self.holding:
+            return op.seen_done_wall
+        ready = op.submitted_wall + op.script.seconds_until_done
+        if self.released_wall is not None and op.submitted_wall < self.released_wall:
+            ready = max(ready, self.released_wall)
+        return ready if op.script.polls_until_done == 0 else op.seen_done_wall
+
+    async def _list_operations(self, request: Request) -> Response:
+        listed = [
+            {
+                "name": op.name,
+                "prompt": op.prompt,
+                "submitted": op.submitted_wall,
+                "ready": self.ready_wall(op),
+                "seen_done": op.seen_done_wall,
+                "polls": op.polls,
+            }
+            for op in self.operations.values()
+        ]
+        return JSONResponse({"submits": self.submits, "operations": listed})
+
+    async def _set_holding(self, request: Request) -> Response:
+        action = request.path_params["action"]
+        if action not in ("hold", "release"):
+            return Response(status_code=404)
+        self.holding = action == "hold"
+        if not self.holding:
+            self.released_wall = time.time()
+        return Response(status_code=204)
+
     # ------------------------------------------------------------------ dispatch
 
     async def _handle(self, request: Request) -> Response:
@@ -128,7 +184,8 @@ class FakeVeo:
         path = request.url.path
         headers = {k.lower(): v for k, v in request.headers.items()}
         record = RecordedRequest(request.method, path, request.url.query, headers, body)
-        self.requests.append(record)
+        if self.record:
+            self.requests.append(record)
         if match := _GEMINI_SUBMIT.fullmatch(path):
             return await self._submit(record, match.group(1), vertex=False)
         if match := _GEMINI_POLL.fullmatch(path):
@@ -179,7 +236,11 @@ class FakeVeo:
             return google_error(400, "instances[0].prompt is required", "INVALID_ARGUMENT")
         name = f"{model}/operations/op{next(self._ids)}"
         count = int(payload.get("parameters", {}).get("sampleCount", 1))
-        self.operations[name] = _Operation(name, vertex, self.script, count, time.monotonic())
+        prompt = str(payload["instances"][0]["prompt"])
+        self.submits += 1
+        self.operations[name] = _Operation(
+            name, vertex, self.script, count, time.monotonic(), time.time(), prompt
+        )
         return JSONResponse({"name": name})
 
     async def _poll(self, record: RecordedRequest, name: str, vertex: bool) -> Response:
@@ -191,8 +252,11 @@ class FakeVeo:
             return google_error(404, f"operation {name} not found", "NOT_FOUND")
         op.polls += 1
         elapsed = time.monotonic() - op.created
-        if op.polls <= op.script.polls_until_done or elapsed < op.script.seconds_until_done:
+        held = self.holding or op.polls <= op.script.polls_until_done
+        if held or elapsed < op.script.seconds_until_done:
             return JSONResponse({"name": name, "done": False, "metadata": {"progressPercent": 40}})
+        if op.seen_done_wall is None:
+            op.seen_done_wall = time.time()
         if op.script.operation_error is not None:
             code, message = op.script.operation_error
             return JSONResponse(
@@ -214,19 +278,22 @@ class FakeVeo:
                 if script.gcs_output:
                     videos.append({"gcsUri": f"gs://fake-bucket/{opid}/sample_{i}.mp4"})
                 else:
-                    encoded = base64.b64encode(tiny_mp4(i)).decode("ascii")
+                    encoded = base64.b64encode(self._video(i)).decode("ascii")
                     videos.append({"bytesBase64Encoded": encoded, "mimeType": "video/mp4"})
             return {"@type": _VERTEX_RESPONSE_TYPE, **rai, "videos": videos}
         samples = []
         for i in range(kept):
             file_id = f"{opid}f{i}"
-            self.files[file_id] = tiny_mp4(i)
+            self.files[file_id] = self._video(i)
             uri = f"{self.base_url}/v1beta/files/{file_id}:download?alt=media"
             samples.append({"video": {"uri": uri}})
         if not script.filtered:
             rai = {}
         response = {"generatedSamples": samples, **rai}
         return {"@type": _GEMINI_RESPONSE_TYPE, "generateVideoResponse": response}
+
+    def _video(self, index: int) -> bytes:
+        return sample_mp4(index, *self.video_size)
 
     async def _download(self, record: RecordedRequest, file_id: str) -> Response:
         error = self._auth_error(record, vertex=False) or await self._fault(

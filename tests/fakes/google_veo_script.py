@@ -92,17 +92,27 @@ class RecordedRequest:
         return "other"
 
 
-@functools.lru_cache(maxsize=8)
 def tiny_mp4(index: int = 0) -> bytes:
     """A real, valid 64x36 H.264 MP4 of 1 s at 24 fps; each `index` has its own colour."""
+    return sample_mp4(index, 64, 36, 1)
+
+
+@functools.lru_cache(maxsize=8)
+def sample_mp4(index: int, width: int, height: int, seconds: int) -> bytes:
+    """A real H.264 MP4 of the given size; noisy frames make a large one weigh what a real
+    video of that size does (a few MB for 720p x 8 s)."""
     buffer = io.BytesIO()
+    noise = np.random.default_rng(index).integers(0, 48, (height, width, 3), dtype=np.uint8)
     with av.open(buffer, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = Fraction(1, 24)
         shade = (40 + 50 * index) % 256
-        for n in range(24):
-            pixels = np.full((36, 64, 3), (shade, (n * 10) % 256, 255 - shade), dtype=np.uint8)
+        for n in range(24 * seconds):
+            colour = np.array((shade, (n * 10) % 256, 255 - shade), dtype=np.uint8)
+            pixels = np.full((height, width, 3), colour, dtype=np.uint8)
+            if width > 64:
+                pixels = pixels ^ np.roll(noise, n, axis=1)
             frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             frame.pts = n
             container.mux(stream.encode(frame))

@@ -94,14 +94,18 @@ def test_dead_worker_jobs_are_taken_over_without_a_second_submit(
     while sql(cluster.database_url, recorded)[0][0] < len(ids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(fake_veo.received("submit")) == len(ids)  # all submitted, and all recorded
+    # A job waiting upstream is the pollers' (any live worker's); a job still in its workflow
+    # is that worker's until it dies. Kill the worker that holds the most of either.
     owners = dict(
-        sql(cluster.database_url, "SELECT workflow_uuid, executor_id FROM dbos.workflow_status")
+        sql(
+            cluster.database_url,
+            "SELECT workflow_uuid, executor_id FROM dbos.workflow_status WHERE status = 'PENDING'",
+        )
     )
     busiest = max(
         cluster.workers, key=lambda w: sum(1 for o in owners.values() if o == w.executor_id)
     )
     victims = [job for job, owner in owners.items() if owner == busiest.executor_id]
-    assert victims, owners
     busiest.kill()
 
     for task_id in ids:
@@ -114,6 +118,8 @@ def test_dead_worker_jobs_are_taken_over_without_a_second_submit(
     )
     survivor = next(w for w in cluster.workers if w is not busiest)
     assert all(owners_after[job] == survivor.executor_id for job in victims)
+    # Nothing is left waiting: the dead worker's leases ran out and the survivor polled.
+    assert not sql(cluster.database_url, "SELECT job_id FROM upstream_operations")
     reaped = sql(
         cluster.database_url, "SELECT id, reaped_by FROM executors WHERE reaped_by IS NOT NULL"
     )
@@ -160,17 +166,21 @@ def test_worker_dying_mid_submit_never_submits_twice(
 def test_job_accepted_by_a_dying_api_is_picked_up(
     make_cluster: type[Cluster], moto: MotoServer
 ) -> None:
-    """An API process that dies after committing a job but before enqueueing it leaves a
-    row without a workflow; a worker's reconciliation enqueues it."""
+    """An API process that dies right after committing a job leaves it in the inbox: a
+    worker's dispatcher hands it over. A job marked handed over whose workflow never reached
+    the engine is found by the worker's reconciliation and enqueued again."""
     cluster = make_cluster(moto.veogate_env("orphans") | {"VEOGATE_RECONCILE_SECONDS": "1"})
     cluster.start(apis=1, workers=1)
     (key_id,) = sql(cluster.database_url, "SELECT id FROM api_keys WHERE name = 'cluster-test'")[0]
 
-    job_id = commit_without_enqueue(cluster.database_url, str(key_id))
+    in_inbox = commit_without_enqueue(cluster.database_url, str(key_id))
+    lost = commit_without_enqueue(cluster.database_url, str(key_id), dispatched=True)
     client = cluster.apis[0].client(cluster.key)
-    task = finished(client, job_id, timeout=60)
-    assert task["status"] == "completed", task
-    assert f"job {job_id} had no workflow" in cluster.workers[0].log_path.read_text()
+    for job_id in (in_inbox, lost):
+        task = finished(client, job_id, timeout=60)
+        assert task["status"] == "completed", task
+    log = cluster.workers[0].log_path.read_text()
+    assert "1 live jobs had no workflow; enqueueing them" in log
 
 
 def test_sigterm_drains_and_exits(make_cluster: type[Cluster], moto: MotoServer) -> None:

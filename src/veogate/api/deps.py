@@ -9,8 +9,9 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.auth.keys import Caller as CallerIdentity
-from veogate.auth.keys import authenticate
+from veogate.auth.keys import bearer_hash, caller_for
 from veogate.auth.repository import ApiKeyRepository
+from veogate.db.transactions import scoped
 from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
@@ -30,7 +31,7 @@ LauncherDep = Annotated[Launcher, Depends(_launcher)]
 
 
 async def _session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    async with services.sessions() as session:
+    async with scoped(services.sessions) as session:
         yield session
 
 
@@ -40,8 +41,13 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 async def _caller(
     services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> CallerIdentity:
-    async with services.sessions() as session:
-        return await authenticate(ApiKeyRepository(session), authorization)
+    secret_hash = bearer_hash(authorization)
+
+    async def look_up() -> CallerIdentity:
+        async with scoped(services.sessions) as session:
+            return await caller_for(ApiKeyRepository(session), secret_hash)
+
+    return await services.callers.caller(secret_hash, look_up)
 
 
 Caller = Annotated[CallerIdentity, Depends(_caller)]

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from veogate.errors import VeogateError
+from veogate.db.transactions import is_transient
+from veogate.errors import ServiceUnavailable, VeogateError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,11 @@ def dialect_route_class(render: ErrorRenderer) -> type[APIRoute]:
                     return await handler(request)
                 except VeogateError as exc:
                     return render(exc, request)
-                except Exception:
+                except Exception as exc:
+                    if is_transient(exc):
+                        log.warning("database unavailable on %s: %s", request.url.path, exc)
+                        busy = ServiceUnavailable("the service is busy; retry shortly")
+                        return render(busy, request)
                     log.exception("unhandled error on %s %s", request.method, request.url.path)
                     return render(VeogateError("internal server error"), request)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,10 +11,12 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.api.body import read_json_body
 from veogate.auth.keys import Caller
 from veogate.catalog import SpecDraft, validate
+from veogate.db.transactions import scoped, transact
 from veogate.errors import InvalidRequest
 from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import SEED_MAX, Job, JobSpec
@@ -23,6 +26,8 @@ from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
 MAX_IDEMPOTENCY_KEY = 255
+ACCEPT_PATIENCE_SECONDS = 10.0
+"""How long a create waits out a busy database before answering 503."""
 
 
 @dataclass(frozen=True)
@@ -73,39 +78,43 @@ async def create_job(
 async def accept(
     services: Services, launcher: Launcher, caller: Caller, submission: Submission
 ) -> Job:
-    """Record the job durably, then enqueue it. Idempotent for a repeated Idempotency-Key.
-
-    If the process dies between the commit and the enqueue, start-up reconciliation
-    enqueues the job; enqueueing a live job again is harmless, so a replay does it too.
-    """
-    async with services.sessions() as session:
-        service = JobService(JobRepository(session))
-        replayed = await service.replay(caller, submission)
-        if replayed is not None:
-            return await _started(launcher, replayed)
-        await service.check_quota(caller, services.settings.max_active_jobs_per_key)
-        provider = await _choose_provider(services, JobRepository(session), submission.spec)
-        warnings = services.providers.member(provider).prepare(submission.spec)
-        # Inline images are checked and stored now: a bad one is a 400 before queueing.
-        spec = await intake_inline_images(submission.spec, services)
-        submission = dataclasses.replace(
-            submission, spec=spec, provider=provider, warnings=warnings
+    """Record the job durably in the inbox; a worker's dispatcher hands it to the workflow
+    engine (`pipeline/dispatch.py`). Idempotent for a repeated Idempotency-Key."""
+    work = functools.partial(_accept, services, caller, submission)
+    try:
+        job = await transact(
+            services.sessions, work, what="accepting a job", patience=ACCEPT_PATIENCE_SECONDS
         )
-        try:
-            job = (await service.submit(caller, submission)).job
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()  # a concurrent request with the same key won the race
-            replayed = await service.replay(caller, submission)
-            if replayed is None:
-                raise
-            job = replayed
+    except IntegrityError:  # a concurrent request with the same key won the race
+        async with scoped(services.sessions) as session:
+            replayed = await JobService(JobRepository(session)).replay(caller, submission)
+        if replayed is None:
+            raise
+        job = replayed
     return await _started(launcher, job)
+
+
+async def _accept(
+    services: Services, caller: Caller, submission: Submission, session: AsyncSession
+) -> Job:
+    """One unit of work: everything it writes comes last, after every read and the storing
+    of inline images (no transaction is open while those are written)."""
+    service = JobService(JobRepository(session))
+    replayed = await service.replay(caller, submission)
+    if replayed is not None:
+        return replayed
+    await service.check_quota(caller, services.settings.max_active_jobs_per_key)
+    provider = await _choose_provider(services, JobRepository(session), submission.spec)
+    warnings = services.providers.member(provider).prepare(submission.spec)
+    # Inline images are checked and stored now: a bad one is a 400 before queueing.
+    spec = await intake_inline_images(submission.spec, services)
+    submission = dataclasses.replace(submission, spec=spec, provider=provider, warnings=warnings)
+    return (await service.submit(caller, submission)).job
 
 
 async def _started(launcher: Launcher, job: Job) -> Job:
     if not job.status.terminal:
-        await launcher.enqueue(job.id, job.provider)
+        launcher.accepted(job.id)
     return job
 
 

@@ -52,15 +52,20 @@ async def create_key(repo: ApiKeyRepository, name: str) -> CreatedKey:
     return CreatedKey(id=row.id, name=name, secret=secret)
 
 
-async def authenticate(repo: ApiKeyRepository, authorization: str | None) -> Caller:
-    """Resolve an `Authorization: Bearer <key>` header to a caller, or raise 401."""
+def bearer_hash(authorization: str | None) -> str:
+    """The stored form of the key in an `Authorization: Bearer <key>` header, or 401."""
     if not authorization:
         raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <api key>'")
     scheme, _, secret = authorization.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise Unauthorized("Authorization header must be 'Bearer <api key>'")
-    row = await repo.by_hash(hash_secret(secret))
+    return hash_secret(secret)
+
+
+async def caller_for(repo: ApiKeyRepository, secret_hash: str) -> Caller:
+    """The active key stored as `secret_hash`, or 401."""
+    row = await repo.by_hash(secret_hash)
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked API key")
     return Caller(key_id=row.id, name=row.name)

@@ -15,6 +15,7 @@ from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
+from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
 
 
@@ -58,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         loop="uvloop",
         http="httptools",
+        access_log=settings.access_log,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
     uvicorn.Server(config).run()
@@ -67,26 +69,32 @@ def serve(args: argparse.Namespace) -> int:
 async def _keys(args: argparse.Namespace, settings: Settings) -> int:
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     engine = create_engine(settings.resolved_database_url)
+    sessions = session_factory(engine)
     try:
-        async with session_factory(engine).begin() as session:
-            repo = ApiKeyRepository(session)
-            if args.keys_command == "create":
-                created = await create_key(repo, args.name)
-                print(f"id:     {created.id}\nname:   {created.name}\nsecret: {created.secret}")
-                print(
-                    "Keep the secret now: it is stored hashed and cannot be shown again.",
-                    file=sys.stderr,
-                )
-            elif args.keys_command == "list":
-                for row in await repo.all():
+        if args.keys_command == "create":
+            created = await transact(
+                sessions, lambda s: create_key(ApiKeyRepository(s), args.name), what="create key"
+            )
+            print(f"id:     {created.id}\nname:   {created.name}\nsecret: {created.secret}")
+            print(
+                "Keep the secret now: it is stored hashed and cannot be shown again.",
+                file=sys.stderr,
+            )
+        elif args.keys_command == "list":
+            async with scoped(sessions) as session:
+                for row in await ApiKeyRepository(session).all():
                     state = "revoked" if row.revoked_at else "active"
                     since = f"{row.created_at:%Y-%m-%d %H:%M}"
                     print(f"{row.id}\t{row.name}\t{row.prefix}...\t{state}\t{since}")
-            elif not await repo.revoke(args.key_id, datetime.now(UTC)):
-                print(f"no active key {args.key_id}", file=sys.stderr)
-                return 1
-            else:
-                print(f"revoked {args.key_id}")
+        elif not await transact(
+            sessions,
+            lambda s: ApiKeyRepository(s).revoke(args.key_id, datetime.now(UTC)),
+            what="revoke key",
+        ):
+            print(f"no active key {args.key_id}", file=sys.stderr)
+            return 1
+        else:
+            print(f"revoked {args.key_id}")
     finally:
         await engine.dispose()
     return 0
@@ -96,7 +104,7 @@ async def _usage(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.resolved_database_url)
     since = datetime.now(UTC) - timedelta(days=args.days)
     try:
-        async with session_factory(engine)() as session:
+        async with scoped(session_factory(engine)) as session:
             rows = await JobRepository(session).usage_summary(since)
     finally:
         await engine.dispose()

@@ -1,4 +1,8 @@
-"""Engines and sessions for the job tables; SQLite gets WAL and a busy timeout."""
+"""Engines and sessions for the job tables.
+
+SQLite (the embedded default) runs in WAL mode through `inline_sqlite` connections, which
+call sqlite3 on the event loop's thread; PostgreSQL runs through psycopg's asyncio driver.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+from veogate.db.inline_sqlite import connector
 
 
 def is_sqlite(url: str) -> bool:
@@ -37,20 +43,36 @@ def prepare_sqlite_file(url: str) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
+SQLITE_BUSY_TIMEOUT_SECONDS = 0.1
+"""How long a statement waits for another process's write lock. It waits on the loop's
+thread (see `inline_sqlite`), so not long: a lock still held is an OperationalError, which
+callers wait out without blocking (`transactions.transact`)."""
+SQLITE_POOL_SIZE = 16
+"""Inline connections are cheap: enough that sessions held across a request never queue."""
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
-    if is_sqlite(url):
+    path = sqlite_path(url)
+    if path is not None:
         prepare_sqlite_file(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            async_creator=connector(path, SQLITE_BUSY_TIMEOUT_SECONDS),
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=4 * SQLITE_POOL_SIZE,
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
+    if is_sqlite(url):
+        raise ValueError(f"veogate needs a SQLite file, not {url!r}")
     return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -54,8 +65,18 @@ class JobRow(Base):
     """The last upstream submit attempt that was (or may have been) sent."""
     billable_seconds: Mapped[float | None]
     cost_usd: Mapped[float | None]
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When a worker handed the job to the workflow engine (None: still in the inbox)."""
 
-    __table_args__ = (Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),)
+    __table_args__ = (
+        Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),
+        Index(
+            "ix_jobs_inbox",
+            "created_at",
+            sqlite_where=text("status = 'queued' AND dispatched_at IS NULL"),
+            postgresql_where=text("status = 'queued' AND dispatched_at IS NULL"),
+        ),
+    )
 
 
 class JobOutputRow(Base):
@@ -118,3 +139,31 @@ class ExecutorRow(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reaped_by: Mapped[str | None] = mapped_column(String(200))
     reaped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UpstreamOperationRow(Base):
+    """An upstream operation veogate is waiting on: the poller's schedule for it.
+
+    Written with the operation's name by the submit step, in the same transaction; removed in
+    the transaction that ends the job. Times are seconds since the epoch: this table is
+    scheduling data, compared and ordered on every poller tick.
+    """
+
+    __tablename__ = "upstream_operations"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(50))
+    operation: Mapped[str] = mapped_column(String(500))
+    submitted_at: Mapped[float] = mapped_column(Float)
+    deadline_at: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[float] = mapped_column(Float)
+    """When to look next; while a poller holds the operation, the end of its lease."""
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    expected_seconds: Mapped[float] = mapped_column(Float)
+    """How long the model usually takes: progress is estimated from it when Google says
+    nothing."""
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    """Failed looks in a row (polls or downloads); reset by a good one."""
+
+    __table_args__ = (Index("ix_upstream_operations_due", "provider", "due_at"),)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veogate.db.tables import IdempotencyKeyRow, JobEventRow, JobInputRow, JobOutputRow, JobRow
+from veogate.db.tables import (
+    IdempotencyKeyRow,
+    JobEventRow,
+    JobInputRow,
+    JobOutputRow,
+    JobRow,
+    UpstreamOperationRow,
+)
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 
 _LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+_JOBS = cast(Table, JobRow.__table__)
+_OUTPUTS = cast(Table, JobOutputRow.__table__)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -24,7 +33,8 @@ def _maybe_utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
-def to_job(row: JobRow, outputs: Sequence[JobOutputRow]) -> Job:
+def to_job(row: Any, outputs: Sequence[Any]) -> Job:
+    """A `Job` from a jobs row and its output rows (ORM objects or Core rows alike)."""
     return Job(
         id=row.id,
         owner_key_id=row.owner_key_id,
@@ -47,7 +57,7 @@ def to_job(row: JobRow, outputs: Sequence[JobOutputRow]) -> Job:
     )
 
 
-def _to_output(row: JobOutputRow) -> Output:
+def _to_output(row: Any) -> Output:
     return Output(
         index=row.index,
         storage_key=row.storage_key,
@@ -71,13 +81,19 @@ class JobRepository:
         await self.session.flush()
 
     async def get(self, job_id: str) -> Job | None:
-        row = await self.session.get(JobRow, job_id, populate_existing=True)
+        """The job as stored now (never a copy cached in the session). Outputs are read only
+        for a job that succeeded: no other job has any."""
+        found = await self.session.execute(select(*_JOBS.c).where(_JOBS.c.id == job_id))
+        row = found.first()
         if row is None:
             return None
-        outputs = await self.session.execute(
-            select(JobOutputRow).where(JobOutputRow.job_id == job_id)
-        )
-        return to_job(row, list(outputs.scalars()))
+        outputs: list[Any] = []
+        if row.status == JobStatus.SUCCEEDED.value:
+            listed = await self.session.execute(
+                select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == job_id)
+            )
+            outputs = list(listed)
+        return to_job(row, outputs)
 
     async def idempotency(self, owner_key_id: str, key: str) -> IdempotencyKeyRow | None:
         return await self.session.get(
@@ -88,10 +104,13 @@ class JobRepository:
         self.session.add(row)
         await self.session.flush()
 
-    async def drop_idempotency(self, owner_key_id: str, key: str) -> None:
+    async def drop_idempotency(self, owner_key_id: str, key: str, *, before: datetime) -> None:
+        """Forget the key if it was recorded before `before` (it has expired)."""
         await self.session.execute(
             delete(IdempotencyKeyRow).where(
-                IdempotencyKeyRow.owner_key_id == owner_key_id, IdempotencyKeyRow.key == key
+                IdempotencyKeyRow.owner_key_id == owner_key_id,
+                IdempotencyKeyRow.key == key,
+                IdempotencyKeyRow.created_at < before,
             )
         )
 
@@ -125,6 +144,7 @@ class JobRepository:
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
+        await self._stop_watching(job_id)
         await self.session.execute(delete(JobOutputRow).where(JobOutputRow.job_id == job_id))
         self.session.add_all(JobOutputRow(job_id=job_id, **o.model_dump()) for o in outputs)
         await self.session.flush()
@@ -139,7 +159,16 @@ class JobRepository:
             .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
             .values(status=status.value, finished_at=now, error_code=code, error_message=message)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self._stop_watching(job_id)
+        return True
+
+    async def _stop_watching(self, job_id: str) -> None:
+        """An ended job has no upstream operation left to wait on."""
+        await self.session.execute(
+            delete(UpstreamOperationRow).where(UpstreamOperationRow.job_id == job_id)
+        )
 
     async def add_warning(self, job_id: str, warning: str) -> None:
         row = await self.session.get(JobRow, job_id)
@@ -234,14 +263,54 @@ class JobRepository:
         )
         return int(result.scalar_one())
 
-    async def live_jobs(self) -> list[tuple[str, str]]:
-        """(job id, provider) of every queued or running job, oldest first."""
+    async def inbox(self, limit: int) -> list[tuple[str, str]]:
+        """(job id, provider) of accepted jobs not yet handed to the workflow engine, oldest
+        first; on PostgreSQL locked for this transaction (others skip them)."""
         result = await self.session.execute(
             select(JobRow.id, JobRow.provider)
-            .where(JobRow.status.in_(_LIVE))
+            .where(JobRow.status == JobStatus.QUEUED.value, JobRow.dispatched_at.is_(None))
+            .order_by(JobRow.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(result.tuples())
+
+    async def mark_dispatched(self, job_ids: Sequence[str], now: datetime) -> None:
+        await self.session.execute(
+            update(JobRow).where(JobRow.id.in_(job_ids)).values(dispatched_at=now)
+        )
+
+    async def unwatched_live(self, dispatched_before: datetime) -> list[tuple[str, str]]:
+        """(job id, provider) of live jobs handed to the workflow engine before
+        `dispatched_before` that are not waiting on an upstream operation: each should have a
+        live workflow. (Jobs waiting upstream are the poller's; they need none.)"""
+        watched = select(UpstreamOperationRow.job_id)
+        result = await self.session.execute(
+            select(JobRow.id, JobRow.provider)
+            .where(
+                JobRow.status.in_(_LIVE),
+                JobRow.dispatched_at < dispatched_before,
+                JobRow.id.not_in(watched),
+            )
             .order_by(JobRow.created_at)
         )
         return list(result.tuples())
+
+    async def still_unwatched_live(self, job_ids: Sequence[str]) -> set[str]:
+        """Those of `job_ids` that are (still) live and not waiting on an upstream operation."""
+        watched = select(UpstreamOperationRow.job_id)
+        result = await self.session.execute(
+            select(JobRow.id).where(
+                JobRow.id.in_(job_ids), JobRow.status.in_(_LIVE), JobRow.id.not_in(watched)
+            )
+        )
+        return set(result.scalars())
+
+    async def status_of(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
+        result = await self.session.execute(
+            select(JobRow.id, JobRow.status).where(JobRow.id.in_(job_ids))
+        )
+        return {job_id: JobStatus(status) for job_id, status in result.tuples()}
 
     async def expirable(
         self, finished_before: datetime, limit: int = 500

@@ -58,11 +58,8 @@ class JobService:
         if submission.idempotency_key is None:
             return None
         row = await self.repo.idempotency(caller.key_id, submission.idempotency_key)
-        if row is None:
-            return None
-        if as_utc(row.created_at) < datetime.now(UTC) - IDEMPOTENCY_WINDOW:
-            await self.repo.drop_idempotency(caller.key_id, submission.idempotency_key)
-            return None
+        if row is None or as_utc(row.created_at) < datetime.now(UTC) - IDEMPOTENCY_WINDOW:
+            return None  # an expired key is replaced when the new job is recorded
         if row.request_hash != submission.request_fingerprint:
             raise IdempotencyConflict(
                 f"Idempotency-Key {submission.idempotency_key!r} was already used "
@@ -103,6 +100,9 @@ class JobService:
         await self.repo.add(row)
         await self.repo.record_inputs(row.id, submission.spec)
         if submission.idempotency_key is not None:
+            await self.repo.drop_idempotency(
+                caller.key_id, submission.idempotency_key, before=now - IDEMPOTENCY_WINDOW
+            )
             await self.repo.add_idempotency(
                 IdempotencyKeyRow(
                     owner_key_id=caller.key_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import ExecutorRow
@@ -46,6 +46,19 @@ class ExecutorRepository:
             )
         )
         return list(result.scalars())
+
+    async def others_alive(self, executor_id: str, since: datetime) -> int:
+        """How many other workers have beaten since `since` and not stopped."""
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(ExecutorRow)
+            .where(
+                ExecutorRow.id != executor_id,
+                ExecutorRow.last_seen >= since,
+                ExecutorRow.stopped_at.is_(None),
+            )
+        )
+        return int(result.scalar_one())
 
     async def claim(self, dead_id: str, reaper_id: str, cutoff: datetime, now: datetime) -> bool:
         """Atomically become the one live worker that takes over `dead_id`'s jobs."""

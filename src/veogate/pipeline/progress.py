@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from veogate.db.transactions import transact
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline.context import services
 
@@ -38,8 +39,11 @@ class ProgressWriter:
         task.add_done_callback(self._tasks.discard)
 
     async def _write(self, percent: int) -> None:
-        async with services().sessions.begin() as session:
-            await JobRepository(session).set_progress(self.job_id, percent)
+        await transact(
+            services().sessions,
+            lambda s: JobRepository(s).set_progress(self.job_id, percent),
+            what=f"job {self.job_id}: recording progress",
+        )
 
     async def flush(self) -> None:
         if self._tasks:

@@ -12,19 +12,24 @@ jobs with the taker: keep the grace period well above any pause you expect.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from dbos import DBOS
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline.executors import ExecutorRepository
 from veogate.pipeline.queues import queue_name
 from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Reaper:
@@ -33,34 +38,49 @@ class Reaper:
         self.executor_id = executor_id
 
     async def register(self) -> None:
-        async with self.services.sessions.begin() as session:
-            await ExecutorRepository(session).register(
-                self.executor_id, socket.gethostname(), datetime.now(UTC)
-            )
+        host = socket.gethostname()
+        await self._write(
+            lambda s: ExecutorRepository(s).register(self.executor_id, host, datetime.now(UTC)),
+            "registering",
+        )
 
     async def beat(self) -> None:
-        async with self.services.sessions.begin() as session:
-            await ExecutorRepository(session).beat(self.executor_id, datetime.now(UTC))
+        await self._write(
+            lambda s: ExecutorRepository(s).beat(self.executor_id, datetime.now(UTC)), "beating"
+        )
 
     async def stopped(self) -> None:
-        async with self.services.sessions.begin() as session:
-            await ExecutorRepository(session).stopped(self.executor_id, datetime.now(UTC))
+        await self._write(
+            lambda s: ExecutorRepository(s).stopped(self.executor_id, datetime.now(UTC)),
+            "recording its stop",
+        )
+
+    async def _write(self, work: Callable[[AsyncSession], Awaitable[T]], what: str) -> T:
+        return await transact(
+            self.services.sessions, work, what=f"worker {self.executor_id}: {what}"
+        )
 
     async def take_over_dead(self) -> int:
         """Resume the pending workflows of every dead worker this one claims. Returns how many."""
         now = datetime.now(UTC)
         cutoff = now - timedelta(seconds=self.services.settings.dead_worker_grace_seconds)
-        async with self.services.sessions() as session:
+        async with scoped(self.services.sessions) as session:
             silent = await ExecutorRepository(session).silent_since(cutoff)
         resumed = 0
         for dead in silent:
             if dead == self.executor_id:
                 continue
-            async with self.services.sessions.begin() as session:
-                if not await ExecutorRepository(session).claim(dead, self.executor_id, cutoff, now):
-                    continue
+            claim = functools.partial(self._claim, dead=dead, cutoff=cutoff, now=now)
+            claimed = await self._write(claim, f"claiming {dead}")
+            if not claimed:
+                continue
             resumed += await self._resume_from(dead)
         return resumed
+
+    async def _claim(
+        self, session: AsyncSession, *, dead: str, cutoff: datetime, now: datetime
+    ) -> bool:
+        return await ExecutorRepository(session).claim(dead, self.executor_id, cutoff, now)
 
     async def _resume_from(self, dead: str) -> int:
         pending = await DBOS.list_workflows_async(status="PENDING", executor_id=dead)
@@ -76,7 +96,7 @@ class Reaper:
         return len(pending)
 
     async def _providers(self, job_ids: list[str]) -> dict[str, str]:
-        async with self.services.sessions() as session:
+        async with scoped(self.services.sessions) as session:
             repo = JobRepository(session)
             found = {}
             for job_id in job_ids:

@@ -1,35 +1,31 @@
-"""Checkpointed steps for remote providers: submit once, poll, download each sample.
+"""The checkpointed step of a remote job: submit once, then leave the waiting to the poller.
 
-Each returns a JSON-able dict. Expected failures come back as
-`{"ok": False, "retryable": ..., "retry_after": ..., "code": ..., "message": ...}` so the
-workflow decides about retries (and never retries a submit that may have been accepted).
+Failures come back as `UpstreamFailed` (see `results.py`) so that the workflow decides about
+retries, and never retries a submit that may have been accepted.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
+import functools
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 from dbos import DBOS
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from veogate.db.transactions import transact
 from veogate.errors import GenerationError, ProviderError
-from veogate.jobs.model import JobSpec, output_key
+from veogate.jobs.model import JobSpec
 from veogate.jobs.repository import JobRepository
-from veogate.media.remux import remux_faststart
-from veogate.media.video import probe
+from veogate.pipeline.backoff import jitter
 from veogate.pipeline.context import services
-from veogate.pipeline.steps import stored_output
-from veogate.providers.remote import (
-    InputImage,
-    InputImages,
-    RemoteVideoProvider,
-    SampleLocator,
-)
+from veogate.pipeline.operations import OperationRepository
+from veogate.pipeline.results import SpecJson, SubmitResult, UpstreamFailed
+from veogate.providers.remote import InputImage, InputImages, RemoteVideoProvider
 from veogate.wiring import Services
+
+AT_CAPACITY_WAIT_SECONDS = 5.0
+"""How long a job waits before asking again when its credential is at its in-flight cap."""
 
 
 def _submit_lost() -> ProviderError:
@@ -41,7 +37,7 @@ def _submit_lost() -> ProviderError:
     return error
 
 
-def _remote(svc: Services, provider: str) -> RemoteVideoProvider:
+def remote_provider(svc: Services, provider: str) -> RemoteVideoProvider:
     """The job's provider; a job can outlive its provider's configuration (a restart
     without those credentials), which fails the job rather than crashing the step."""
     try:
@@ -52,7 +48,7 @@ def _remote(svc: Services, provider: str) -> RemoteVideoProvider:
         ) from None
 
 
-def failure(exc: GenerationError) -> dict[str, Any]:
+def failure(exc: GenerationError) -> UpstreamFailed:
     provider = exc if isinstance(exc, ProviderError) else None
     return {
         "ok": False,
@@ -62,6 +58,20 @@ def failure(exc: GenerationError) -> dict[str, Any]:
         "code": exc.code,
         "message": exc.message,
         "now": time.time(),
+    }
+
+
+def _at_capacity(job_id: str, provider: str, attempt: int) -> UpstreamFailed:
+    wait = AT_CAPACITY_WAIT_SECONDS * (1 + jitter(job_id, "capacity", attempt))
+    return {
+        "ok": False,
+        "retryable": True,
+        "maybe_accepted": False,
+        "retry_after": wait,
+        "code": "at_capacity",
+        "message": f"{provider} has as many operations in flight as it may; waiting",
+        "now": time.time(),
+        "waiting": True,
     }
 
 
@@ -87,136 +97,83 @@ async def stored_inputs(spec: JobSpec, svc: Services) -> InputImages:
     )
 
 
+async def watch_operation(
+    session: AsyncSession, svc: Services, job_id: str, provider: str, operation: str
+) -> None:
+    """Hand a submitted operation to the poller (a no-op if it already has it, or if the job
+    has ended)."""
+    job = await JobRepository(session).get(job_id)
+    if job is None or job.status.terminal:
+        return
+    estimate = svc.catalog.canonical[job.spec.canonical_model].estimated_seconds
+    await OperationRepository(session).watch(
+        job_id,
+        provider,
+        operation,
+        now=time.time(),
+        deadline_at=job.created_at.timestamp() + svc.settings.job_deadline_seconds,
+        first_interval=svc.settings.poll_initial_seconds,
+        expected_seconds=float(estimate),
+    )
+
+
+async def _claim(
+    svc: Services, job_id: str, provider: str, attempt: int, session: AsyncSession
+) -> SubmitResult | None:
+    """Before sending: the recorded operation (a re-run), a failure, a wait, or None (go)."""
+    repo = JobRepository(session)
+    job = await repo.get(job_id)
+    if job is not None and job.upstream_operation:
+        await watch_operation(session, svc, job_id, provider, job.upstream_operation)
+        return {"ok": True, "operation": job.upstream_operation, "now": time.time()}
+    limit = svc.providers.member(provider).max_in_flight
+    if not await svc.in_flight.has_room(session, provider, limit):
+        return _at_capacity(job_id, provider, attempt)
+    if not await repo.claim_submit(job_id, attempt):
+        return failure(_submit_lost())
+    await repo.add_event(job_id, "submit_sent", {"attempt": attempt}, datetime.now(UTC))
+    return None
+
+
+async def _record(
+    svc: Services, job_id: str, provider: str, operation: str, attempt: int, session: AsyncSession
+) -> None:
+    """After the answer, in one transaction: the operation, the poller's row, the event."""
+    repo = JobRepository(session)
+    await repo.set_operation(job_id, operation)
+    await watch_operation(session, svc, job_id, provider, operation)
+    detail = {"operation": operation, "attempt": attempt}
+    await repo.add_event(job_id, "submitted", detail, datetime.now(UTC))
+
+
 @DBOS.step(name="veogate.submit_upstream")
 async def submit_upstream(
-    job_id: str, provider: str, spec_json: dict[str, Any], attempt: int
-) -> dict[str, Any]:
+    job_id: str, provider: str, spec_json: SpecJson, attempt: int
+) -> SubmitResult:
     """Send the paid request at most once per attempt, even if this step runs twice.
 
     DBOS runs a step again when its process died before the step's result was recorded.
     So before sending, the attempt is claimed on the job row (atomically: two workers
     running the same job cannot both claim it); after the answer, the operation is
-    recorded. A re-run finds the operation and returns it, or finds the attempt claimed
-    without one — the request went out but its answer was lost — and fails the job
-    rather than risk paying twice.
+    recorded, together with the poller's row that will wait on it. A re-run finds the
+    operation and returns it, or finds the attempt claimed without one — the request went
+    out but its answer was lost — and fails the job rather than risk paying twice.
     """
     svc = services()
-    spec = JobSpec.model_validate(spec_json)
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        job = await repo.get(job_id)
-        if job is not None and job.upstream_operation:
-            return {"ok": True, "operation": job.upstream_operation, "now": time.time()}
-        if not await repo.claim_submit(job_id, attempt):
-            return failure(_submit_lost())
-        await repo.add_event(job_id, "submit_sent", {"attempt": attempt}, datetime.now(UTC))
     try:
-        images = await stored_inputs(spec, svc)
-        operation = await _remote(svc, provider).submit(spec, images)
+        remote = remote_provider(svc, provider)
     except GenerationError as exc:
         return failure(exc)
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        await repo.set_operation(job_id, operation)
-        detail = {"operation": operation, "attempt": attempt}
-        await repo.add_event(job_id, "submitted", detail, datetime.now(UTC))
+    claim = functools.partial(_claim, svc, job_id, provider, attempt)
+    gate = await transact(svc.sessions, claim, what=f"job {job_id}: claiming its submit")
+    if gate is not None:
+        return gate
+    svc.in_flight.took(provider)
+    try:
+        images = await stored_inputs(JobSpec.model_validate(spec_json), svc)
+        operation = await remote.submit(JobSpec.model_validate(spec_json), images)
+    except GenerationError as exc:
+        return failure(exc)
+    record = functools.partial(_record, svc, job_id, provider, operation, attempt)
+    await transact(svc.sessions, record, what=f"job {job_id}: recording operation {operation}")
     return {"ok": True, "operation": operation, "now": time.time()}
-
-
-@DBOS.step(name="veogate.poll_upstream")
-async def poll_upstream(
-    job_id: str, provider: str, operation: str, expected_seconds: float
-) -> dict[str, Any]:
-    """One look at the operation; also moves the job's progress along."""
-    svc = services()
-    try:
-        result = await _remote(svc, provider).poll(operation)
-    except GenerationError as exc:
-        return failure(exc)
-    now = time.time()
-    samples = [await _checkpointable(job_id, i, s, svc) for i, s in enumerate(result.samples)]
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        job = await repo.get(job_id)
-        if job is not None and not result.done:
-            fraction = result.progress
-            if fraction is None:
-                fraction = (now - job.created_at.timestamp()) / max(1.0, expected_seconds)
-            await repo.set_progress(job_id, min(95, int(fraction * 100)))
-    return {
-        "ok": True,
-        "done": result.done,
-        "now": now,
-        "samples": samples,
-        "filtered_count": result.filtered_count,
-        "filtered_reasons": list(result.filtered_reasons),
-        "error_code": result.error_code,
-        "error_message": result.error_message,
-    }
-
-
-def upstream_key(job_id: str, index: int) -> str:
-    return f"jobs/{job_id}/upstream/{index}.mp4"
-
-
-async def _checkpointable(
-    job_id: str, index: int, sample: SampleLocator, svc: Services
-) -> dict[str, Any]:
-    """A locator small enough to checkpoint: inline video bytes go to storage first."""
-    if sample.inline_base64 is None:
-        return {"uri": sample.uri, "mime_type": sample.mime_type}
-    work = svc.work_dir / job_id
-    work.mkdir(parents=True, exist_ok=True)
-    staged = work / f"{index}.inline.mp4"
-    try:
-        await asyncio.to_thread(staged.write_bytes, base64.b64decode(sample.inline_base64))
-        await svc.store.put_file(upstream_key(job_id, index), staged, sample.mime_type)
-    finally:
-        staged.unlink(missing_ok=True)
-    return {"stored_key": upstream_key(job_id, index), "mime_type": sample.mime_type}
-
-
-async def _fetch_sample(
-    provider: str, sample: dict[str, Any], destination: Path, svc: Services
-) -> None:
-    stored = sample.get("stored_key")
-    if stored is None:
-        await _remote(svc, provider).download(SampleLocator(**sample), destination)
-        return
-    try:
-        await asyncio.to_thread(destination.write_bytes, await svc.store.get_bytes(stored))
-    except FileNotFoundError as exc:
-        raise ProviderError(f"the staged upstream video {stored} is gone", retryable=False) from exc
-
-
-@DBOS.step(name="veogate.download_sample")
-async def download_sample(
-    job_id: str, provider: str, sample: dict[str, Any], index: int, attempt: int
-) -> dict[str, Any]:
-    """Fetch one finished sample, remux it with faststart (no re-encode) and store it."""
-    svc = services()
-    work = svc.work_dir / job_id
-    work.mkdir(parents=True, exist_ok=True)
-    raw, ready = work / f"{index}.upstream.mp4", work / f"{index}.mp4"
-    try:
-        await _fetch_sample(provider, sample, raw, svc)
-        try:
-            await asyncio.to_thread(remux_faststart, raw, ready)
-            info = await asyncio.to_thread(probe, ready)
-        except ValueError as exc:
-            raise ProviderError(f"sample {index} is not a usable MP4: {exc}") from exc
-        key = output_key(job_id, index)
-        await svc.store.put_file(key, ready, "video/mp4")
-        if sample.get("stored_key"):
-            await svc.store.delete(sample["stored_key"])
-    except GenerationError as exc:
-        return failure(exc)
-    finally:
-        raw.unlink(missing_ok=True)
-        ready.unlink(missing_ok=True)
-    output = stored_output(index, key, info)
-    async with svc.sessions.begin() as session:
-        await JobRepository(session).add_event(
-            job_id, "sample_stored", {"index": index, "attempt": attempt}, datetime.now(UTC)
-        )
-    return {"ok": True, "output": output.model_dump(mode="json")}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
 from veogate.wiring import Services
 
@@ -18,18 +22,22 @@ async def sweep(services: Services, *, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=services.settings.retention_days)
     expired = 0
     while True:
-        async with services.sessions() as session:
+        async with scoped(services.sessions) as session:
             batch = await JobRepository(session).expirable(cutoff)
         if not batch:
             return expired
         job_ids = [job_id for job_id, _ in batch]
-        async with services.sessions() as session:
+        async with scoped(services.sessions) as session:
             unused_inputs = await JobRepository(session).inputs_only_used_by(job_ids)
         for key in [k for _, keys in batch for k in keys] + unused_inputs:
             await services.store.delete(key)
-        async with services.sessions.begin() as session:
-            await JobRepository(session).mark_files_expired(job_ids, now)
+        mark = functools.partial(_mark_expired, job_ids=job_ids, now=now)
+        await transact(services.sessions, mark, what="retention: marking expired files")
         expired += len(batch)
+
+
+async def _mark_expired(session: AsyncSession, *, job_ids: list[str], now: datetime) -> None:
+    await JobRepository(session).mark_files_expired(job_ids, now)
 
 
 async def run_forever(services: Services) -> None:

@@ -1,13 +1,15 @@
 """The checkpointed steps of a job. Each is one short transaction or one unit of work.
 
-Steps return plain JSON-able dicts (DBOS records them); expected failures come back as
-`{"ok": False, ...}` rather than exceptions, so what is recorded is exactly what we meant.
+Steps return the typed dicts of `results.py` (DBOS records them); expected failures come
+back as `{"ok": False, ...}` rather than exceptions, so what is recorded is exactly what we
+meant. Database hiccups are waited out (`db.retry.transact`), never recorded as failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 from collections.abc import Coroutine
@@ -15,46 +17,63 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dbos import DBOS
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from veogate.db.transactions import scoped, transact
 from veogate.errors import GenerationError
 from veogate.jobs.inputs import fetch_remote_images
 from veogate.jobs.model import JobSpec, JobStatus, Output, output_key
 from veogate.jobs.repository import JobRepository
-from veogate.media.video import VideoProbe, probe
+from veogate.media.video import probe
+from veogate.pipeline.backoff import current_policy
 from veogate.pipeline.context import services
 from veogate.pipeline.inputs import decoded_images
+from veogate.pipeline.outcomes import record_failure, record_success, stored_output
 from veogate.pipeline.progress import ProgressWriter
+from veogate.pipeline.results import (
+    OutputJson,
+    RenderResult,
+    ResolveResult,
+    SpecJson,
+    Started,
+)
 from veogate.providers.base import SampleRequest
 from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
 
 
-def stored_output(index: int, key: str, info: VideoProbe) -> Output:
-    """What was measured from a stored file (never what was asked)."""
-    return Output(
-        index=index,
-        storage_key=key,
-        size_bytes=info.size_bytes,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        fps=info.fps,
-        duration_seconds=info.duration_seconds,
-        has_audio=info.has_audio,
-    )
+async def _event(svc: Services, job_id: str, kind: str, detail: dict[str, Any]) -> None:
+    async def add(session: AsyncSession) -> None:
+        await JobRepository(session).add_event(job_id, kind, detail, datetime.now(UTC))
+
+    await transact(svc.sessions, add, what=f"job {job_id}: recording {kind}")
 
 
-def usage_price(svc: Services, spec: JobSpec) -> float:
-    """USD per second of output: configured per model and resolution, else the catalog's."""
-    by_resolution = svc.settings.prices_usd_per_second.get(spec.canonical_model, {})
-    if spec.resolution in by_resolution:
-        return by_resolution[spec.resolution]
-    return svc.catalog.canonical[spec.canonical_model].price_per_second_usd
+async def _begin(svc: Services, job_id: str, session: AsyncSession) -> Started | None:
+    repo = JobRepository(session)
+    job = await repo.get(job_id)
+    if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
+        return None
+    await repo.add_event(job_id, "started", {}, datetime.now(UTC))
+    if not svc.providers.has(job.provider):
+        message = f"provider {job.provider!r} is not configured on this worker"
+        await repo.record_end(
+            job_id, JobStatus.FAILED, datetime.now(UTC), "internal_error", message
+        )
+        return None
+    return {
+        "spec": job.spec.model_dump(mode="json"),
+        "provider": job.provider,
+        "remote": svc.providers.member(job.provider).remote is not None,
+        "deadline": job.created_at.timestamp() + svc.settings.job_deadline_seconds,
+        "expected_seconds": svc.catalog.canonical[job.spec.canonical_model].estimated_seconds,
+        "policy": current_policy(svc.settings),
+    }
 
 
 @DBOS.step(name="veogate.begin_job")
-async def begin_job(job_id: str) -> dict[str, Any] | None:
+async def begin_job(job_id: str) -> Started | None:
     """queued -> running, or None if the job already ended.
 
     Returns what the rest of the workflow decides with — the spec, the provider, and the
@@ -62,38 +81,12 @@ async def begin_job(job_id: str) -> dict[str, Any] | None:
     same way even if the configuration changed meanwhile.
     """
     svc = services()
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        job = await repo.get(job_id)
-        if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
-            return None
-        await repo.add_event(job_id, "started", {}, datetime.now(UTC))
-        if not svc.providers.has(job.provider):
-            message = f"provider {job.provider!r} is not configured on this worker"
-            await repo.record_end(
-                job_id, JobStatus.FAILED, datetime.now(UTC), "internal_error", message
-            )
-            return None
-        settings = svc.settings
-        return {
-            "spec": job.spec.model_dump(mode="json"),
-            "provider": job.provider,
-            "remote": svc.providers.member(job.provider).remote is not None,
-            "deadline": job.created_at.timestamp() + settings.job_deadline_seconds,
-            "expected_seconds": svc.catalog.canonical[job.spec.canonical_model].estimated_seconds,
-            "policy": {
-                "max_attempts": settings.upstream_max_attempts,
-                "retry_base": settings.upstream_retry_base_seconds,
-                "retry_max": settings.upstream_retry_max_seconds,
-                "poll_initial": settings.poll_initial_seconds,
-                "poll_max": settings.poll_max_seconds,
-                "poll_backoff": settings.poll_backoff,
-            },
-        }
+    begin = functools.partial(_begin, svc, job_id)
+    return await transact(svc.sessions, begin, what=f"job {job_id}: starting")
 
 
 @DBOS.step(name="veogate.resolve_inputs")
-async def resolve_inputs(job_id: str, spec_json: dict[str, Any]) -> dict[str, Any]:
+async def resolve_inputs(job_id: str, spec_json: SpecJson) -> ResolveResult:
     """Fetch and store the job's URL images once; later steps (and restarts) use the copies."""
     svc = services()
     spec = JobSpec.model_validate(spec_json)
@@ -103,11 +96,14 @@ async def resolve_inputs(job_id: str, spec_json: dict[str, Any]) -> dict[str, An
         resolved = await fetch_remote_images(spec, svc)
     except GenerationError as exc:
         return {"ok": False, "code": exc.code, "message": exc.message, "param": exc.param}
-    async with svc.sessions.begin() as session:
+
+    async def record(session: AsyncSession) -> None:
         repo = JobRepository(session)
         await repo.update_spec(job_id, resolved)
         keys = resolved.stored_image_keys()
         await repo.add_event(job_id, "inputs_stored", {"keys": keys}, datetime.now(UTC))
+
+    await transact(svc.sessions, record, what=f"job {job_id}: recording its inputs")
     return {"ok": True, "spec": resolved.model_dump(mode="json")}
 
 
@@ -121,9 +117,9 @@ async def _unless_cancelled(job_id: str, work: Coroutine[Any, Any, None]) -> boo
         await asyncio.wait({task}, timeout=CANCEL_CHECK_SECONDS)
         if task.done():
             break
-        async with services().sessions() as session:
-            job = await JobRepository(session).get(job_id)
-        if job is not None and job.status is JobStatus.CANCELLED:
+        async with scoped(services().sessions) as session:
+            status = (await JobRepository(session).status_of([job_id])).get(job_id)
+        if status is JobStatus.CANCELLED:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -134,15 +130,12 @@ async def _unless_cancelled(job_id: str, work: Coroutine[Any, Any, None]) -> boo
 
 @DBOS.step(name="veogate.render_sample")
 async def render_sample(
-    job_id: str, provider_name: str, spec_json: dict[str, Any], index: int
-) -> dict[str, Any]:
+    job_id: str, provider_name: str, spec_json: SpecJson, index: int
+) -> RenderResult:
     """Generate one sample, store it, and return what was measured from the stored file."""
     svc = services()
     spec = JobSpec.model_validate(spec_json)
-    async with svc.sessions.begin() as session:
-        await JobRepository(session).add_event(
-            job_id, "sample_started", {"index": index}, datetime.now(UTC)
-        )
+    await _event(svc, job_id, "sample_started", {"index": index})
     work = svc.work_dir / job_id
     work.mkdir(parents=True, exist_ok=True)
     destination = work / f"{index}.mp4"
@@ -165,32 +158,29 @@ async def render_sample(
         await progress.flush()
         destination.unlink(missing_ok=True)
     output = stored_output(index, key, info)
-    async with svc.sessions.begin() as session:
-        await JobRepository(session).add_event(
-            job_id, "sample_stored", {"index": index}, datetime.now(UTC)
-        )
+    await _event(svc, job_id, "sample_stored", {"index": index})
     return {"ok": True, "output": output.model_dump(mode="json")}
 
 
 @DBOS.step(name="veogate.finish_job")
 async def finish_job(
-    job_id: str, outputs: list[dict[str, Any]], warnings: list[str], billed: bool
+    job_id: str, outputs: list[OutputJson], warnings: list[str], billed: bool
 ) -> str:
     """Record success and usage; if the job was cancelled meanwhile, drop the files."""
     svc = services()
     parsed = [Output.model_validate(o) for o in outputs]
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        recorded = await repo.record_success(job_id, parsed, datetime.now(UTC))
-        if recorded:
-            job = await repo.get(job_id)
-            assert job is not None
-            seconds = sum(o.duration_seconds for o in parsed)
-            price = usage_price(svc, job.spec) if billed else 0.0
-            await repo.record_usage(job_id, seconds, round(seconds * price, 6))
-            for warning in warnings:
-                await repo.add_warning(job_id, warning)
-            await repo.add_event(job_id, "succeeded", {"outputs": len(parsed)}, datetime.now(UTC))
+    recorded = await transact(
+        svc.sessions,
+        functools.partial(
+            record_success,
+            svc=svc,
+            job_id=job_id,
+            outputs=parsed,
+            warnings=warnings,
+            billed=billed,
+        ),
+        what=f"job {job_id}: recording its outputs",
+    )
     if not recorded:
         for output in parsed:
             await svc.store.delete(output.storage_key)
@@ -201,12 +191,11 @@ async def finish_job(
 @DBOS.step(name="veogate.fail_job")
 async def fail_job(job_id: str, code: str, message: str, stored_keys: list[str]) -> None:
     svc = services()
-    async with svc.sessions.begin() as session:
-        repo = JobRepository(session)
-        if await repo.record_end(job_id, JobStatus.FAILED, datetime.now(UTC), code, message):
-            await repo.add_event(
-                job_id, "failed", {"code": code, "message": message}, datetime.now(UTC)
-            )
+    await transact(
+        svc.sessions,
+        functools.partial(record_failure, job_id=job_id, code=code, message=message),
+        what=f"job {job_id}: recording its failure",
+    )
     for key in stored_keys:
         await svc.store.delete(key)
     shutil.rmtree(svc.work_dir / job_id, ignore_errors=True)

@@ -26,7 +26,10 @@ class Member:
 
     name: str
     concurrency: int
+    """Jobs of this member run at once per worker (for a remote one: being submitted)."""
     requests_per_minute: int | None = None
+    max_in_flight: int | None = None
+    """Submitted operations not yet done (remote members)."""
     local: VideoProvider | None = None
     remote: RemoteVideoProvider | None = None
 
@@ -92,11 +95,14 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
         return ids | settings.google_model_ids
 
     timeout = settings.google_request_timeout_seconds
+    polls = settings.poll_concurrency
     members = []
     for i, key in enumerate(settings.google_api_keys):
         name = f"google-gemini-{i}"
         host = GeminiApiHost(key, settings.google_base_url, timeout_seconds=timeout)
-        members.append(GoogleVeoProvider(host, model_ids("gemini"), name=name))
+        members.append(
+            GoogleVeoProvider(host, model_ids("gemini"), name=name, poll_connections=polls)
+        )
     for i, project in enumerate(settings.vertex_projects):
         name = f"google-vertex-{i}"
         vertex = VertexHost(
@@ -107,9 +113,17 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
             base_url=settings.google_base_url,
             timeout_seconds=timeout,
         )
-        members.append(GoogleVeoProvider(vertex, model_ids("vertex"), name=name))
+        members.append(
+            GoogleVeoProvider(vertex, model_ids("vertex"), name=name, poll_connections=polls)
+        )
     return [
-        Member(p.name, settings.google_concurrency, settings.google_requests_per_minute, remote=p)
+        Member(
+            p.name,
+            settings.google_concurrency,
+            settings.google_requests_per_minute,
+            max_in_flight=settings.google_max_in_flight,
+            remote=p,
+        )
         for p in members
     ]
 

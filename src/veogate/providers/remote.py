@@ -5,8 +5,9 @@ The pipeline drives them in checkpointed steps:
     prepare(spec)        at submit, before anything is queued: reject what the host cannot do
                          (InvalidRequest) or return warnings to record on the job
     submit(...)          one step, never repeated after it finished: returns the operation name
-    poll(operation)      a step per poll, between durable sleeps, until `done`
-    download(sample)     a step per sample: writes the MP4 bytes exactly as received
+    poll(operation)      called by the poller (`pipeline/poller.py`) until `done`; cheap, since
+                         thousands of operations are looked at every few seconds
+    download(sample)     writes one finished sample's MP4 bytes exactly as received
 
 Failures are `veogate.errors` types: `ProviderError(retryable=True)` for 429/5xx/timeouts
 (the pipeline retries with backoff, honouring `retry_after_seconds`), `retryable=False` for
@@ -39,10 +40,11 @@ class InputImages:
 
 @dataclass(frozen=True)
 class SampleLocator:
-    """Where one finished sample can be fetched from: a URI, or the bytes themselves."""
+    """Where one finished sample can be fetched from: a URI, or the bytes themselves
+    (Vertex AI answers with the video inline)."""
 
     uri: str | None = None
-    inline_base64: str | None = None
+    data: bytes | None = field(default=None, repr=False)
     mime_type: str = "video/mp4"
 
 

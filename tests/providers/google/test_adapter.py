@@ -195,7 +195,7 @@ def test_vertex_done_operation_with_inline_bytes_and_full_filtering() -> None:
         {"name": "n", "done": True, "response": {"videos": [video], "raiMediaFilteredCount": 0}},
         vertex=True,
     )
-    assert adapter.poll_result(done).samples == (SampleLocator(inline_base64=b64(b"mp4!")),)
+    assert adapter.poll_result(done).samples == (SampleLocator(data=b"mp4!"),)
     filtered = operation(
         {
             "name": "n",

@@ -398,10 +398,11 @@ async def test_vertex_gcs_output_is_refused_clearly(fake: FakeVeo, tmp_path: Pat
 async def test_inline_download_writes_exact_bytes(tmp_path: Path) -> None:
     veo = GoogleVeoProvider(make_host("gemini", "http://127.0.0.1:9"), MODEL_IDS)
     destination = tmp_path / "nested" / "out.mp4"
-    await veo.download(SampleLocator(inline_base64=b64(tiny_mp4(2))), destination)
+    await veo.download(SampleLocator(data=tiny_mp4(2)), destination)
     assert destination.read_bytes() == tiny_mp4(2)
+    assert [p.name for p in destination.parent.iterdir()] == ["out.mp4"]  # no partial file left
     with pytest.raises(UpstreamError):
-        await veo.download(SampleLocator(inline_base64="not base64!"), tmp_path / "bad.mp4")
+        await veo.download(SampleLocator(), tmp_path / "bad.mp4")
     await veo.aclose()
 
 

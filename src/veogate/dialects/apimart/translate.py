@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from veogate.dialects.apimart.messages import localize
-from veogate.errors import RateLimited, VeogateError
+from veogate.errors import VeogateError
 from veogate.jobs.model import Job, JobStatus
 from veogate.storage.signing import SignedUrl
 
@@ -80,5 +80,5 @@ def render_error(exc: VeogateError, request: Request) -> Response:
             "param": exc.param,
         },
     }
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return JSONResponse(body, status_code=exc.status_code, headers=headers)

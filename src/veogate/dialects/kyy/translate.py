@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from veogate.errors import RateLimited, VeogateError
+from veogate.errors import VeogateError
 from veogate.jobs.model import Job, JobStatus
 from veogate.storage.signing import SignedUrl
 
@@ -58,5 +58,5 @@ def render_error(exc: VeogateError, request: Request) -> Response:
     if exc.status_code == 400 and code not in _CODES:
         code = "invalid_parameter"  # kyy names fewer rules than veogate checks
     body: dict[str, Any] = {"error": exc.message, "code": code, "param": exc.param}
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -182,7 +182,8 @@ def gemini_file_id(uri: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _progress(metadata: dict[str, Any] | None) -> float | None:
+def progress(metadata: dict[str, Any] | None) -> float | None:
+    """0..1 from the operation's `metadata.progressPercent`, when Google gives it."""
     value = (metadata or {}).get("progressPercent")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return min(max(float(value) / 100.0, 0.0), 1.0)
@@ -192,8 +193,7 @@ def _progress(metadata: dict[str, Any] | None) -> float | None:
 def _sample(video: types.Video) -> SampleLocator:
     mime_type = video.mime_type or "video/mp4"
     if video.video_bytes:
-        encoded = base64.b64encode(video.video_bytes).decode("ascii")
-        return SampleLocator(inline_base64=encoded, mime_type=mime_type)
+        return SampleLocator(data=video.video_bytes, mime_type=mime_type)
     if video.uri:
         return SampleLocator(uri=video.uri, mime_type=mime_type)
     raise ProviderError("a generated sample has neither a URI nor bytes", retryable=False)
@@ -201,7 +201,7 @@ def _sample(video: types.Video) -> SampleLocator:
 
 def poll_result(operation: types.GenerateVideosOperation) -> PollResult:
     if not operation.done:
-        return PollResult(done=False, progress=_progress(operation.metadata))
+        return PollResult(done=False, progress=progress(operation.metadata))
     if operation.error is not None:
         code = operation.error.get("code")
         message = operation.error.get("message") or "the operation failed"

@@ -39,8 +39,6 @@ Errors are translated here, at the edge, into `UpstreamError` (a `ProviderError`
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import json
 import os
@@ -50,8 +48,9 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+import aiohttp
 import httpx
 from google import genai
 from google.auth import credentials as auth_credentials
@@ -62,8 +61,9 @@ from google.oauth2 import service_account
 
 from veogate.errors import InvalidRequest, ProviderError, VeogateError
 from veogate.jobs.model import JobSpec
-from veogate.providers.google import adapter
+from veogate.providers.google import adapter, sdk
 from veogate.providers.google.adapter import HostFeatures, VideoRequest
+from veogate.providers.google.operations import OperationReader
 from veogate.providers.remote import InputImages, PollResult, Prepared, SampleLocator
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -97,10 +97,18 @@ class VeoHost(Protocol):
     name: str
     features: HostFeatures
     client: genai.Client
+    vertex: bool
+    timeout_seconds: float
 
     async def start(self, model: str, request: VideoRequest) -> types.GenerateVideosOperation: ...
 
     async def fetch(self, uri: str, destination: Path) -> None: ...
+
+    def operation_request(self, operation: str) -> tuple[str, str, dict[str, Any] | None]: ...
+
+    async def auth_headers(self) -> dict[str, str]: ...
+
+    def endpoint(self) -> tuple[str, str]: ...
 
 
 def _http_options(base_url: str | None, api_version: str, timeout: float) -> types.HttpOptions:
@@ -115,6 +123,7 @@ class GeminiApiHost:
 
     name = "Gemini API"
     features: HostFeatures = adapter.GEMINI_API_FEATURES
+    vertex = False
 
     def __init__(
         self,
@@ -125,16 +134,17 @@ class GeminiApiHost:
     ) -> None:
         if not api_key:
             raise ValueError("the Gemini API needs an API key")
+        self._api_key = api_key
+        self.timeout_seconds = timeout_seconds
         self.client = genai.Client(
             api_key=api_key, http_options=_http_options(base_url, "v1beta", timeout_seconds)
         )
 
     async def start(self, model: str, request: VideoRequest) -> types.GenerateVideosOperation:
         path = model if model.startswith("models/") else f"models/{model}"
-        response = await self.client.aio._api_client.async_request(
-            "post", f"{path}:predictLongRunning", adapter.gemini_api_body(request)
+        payload = await sdk.post_json(
+            self.client, f"{path}:predictLongRunning", adapter.gemini_api_body(request)
         )
-        payload = json.loads(response.body or "{}")
         if not isinstance(payload, dict):
             raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
         return types.GenerateVideosOperation.from_api_response(payload, is_vertex_ai=False)
@@ -146,6 +156,15 @@ class GeminiApiHost:
             raise UpstreamError(f"not a Gemini API file URI: {uri!r}", retryable=False)
         await self.client.aio.files.download(file=f"files/{file_id}", destination=str(destination))
 
+    def operation_request(self, operation: str) -> tuple[str, str, dict[str, Any] | None]:
+        return "GET", operation, None
+
+    async def auth_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self._api_key}
+
+    def endpoint(self) -> tuple[str, str]:
+        return sdk.endpoint(self.client)
+
 
 class VertexHost:
     """Vertex AI, with OAuth credentials: given, from a service-account JSON file, or the
@@ -153,6 +172,7 @@ class VertexHost:
 
     name = "Vertex AI"
     features: HostFeatures = adapter.VERTEX_FEATURES
+    vertex = True
 
     def __init__(
         self,
@@ -168,6 +188,7 @@ class VertexHost:
             raise ValueError("Vertex AI needs a project and a location")
         if credentials is not None and service_account_file is not None:
             raise ValueError("give credentials or service_account_file, not both")
+        self.timeout_seconds = timeout_seconds
         if service_account_file is not None:
             credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
                 os.fspath(service_account_file), scopes=[CLOUD_PLATFORM_SCOPE]
@@ -194,15 +215,34 @@ class VertexHost:
             )
         raise UpstreamError(f"cannot download a Vertex AI sample from {uri!r}", retryable=False)
 
+    def operation_request(self, operation: str) -> tuple[str, str, dict[str, Any] | None]:
+        model = operation.rsplit("/operations/", 1)[0]
+        return "POST", f"{model}:fetchPredictOperation", {"operationName": operation}
+
+    async def auth_headers(self) -> dict[str, str]:
+        token, quota_project = await sdk.access_token(self.client)
+        headers = {"Authorization": f"Bearer {token}"}
+        if quota_project:
+            headers["x-goog-user-project"] = quota_project
+        return headers
+
+    def endpoint(self) -> tuple[str, str]:
+        return sdk.endpoint(self.client)
+
 
 # --------------------------------------------------------------------------- errors
 
 
 def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
-    """(transport errors, of which timeouts) for httpx, httpx2 (the SDK's default client)
-    and google-auth's own transport."""
-    transport: list[type[Exception]] = [httpx.TransportError, auth_exceptions.TransportError]
-    timeouts: list[type[Exception]] = [httpx.TimeoutException]
+    """(transport errors, of which timeouts) for the SDK's transports (aiohttp when installed,
+    else httpx2 or httpx) and google-auth's own."""
+    transport: list[type[Exception]] = [
+        httpx.TransportError,
+        auth_exceptions.TransportError,
+        aiohttp.ClientError,
+        TimeoutError,  # aiohttp's timeouts raise asyncio.TimeoutError (an alias of it)
+    ]
+    timeouts: list[type[Exception]] = [httpx.TimeoutException, TimeoutError]
     try:
         import httpx2
     except ImportError:  # pragma: no cover - depends on how the SDK was installed
@@ -214,6 +254,17 @@ def _network_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception
 
 
 _TRANSPORT_ERRORS, _TIMEOUT_ERRORS = _network_errors()
+_NOTHING_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+"""aiohttp failures that happen before a request is written."""
+
+
+def _nothing_sent(error: Exception) -> bool:
+    """True when the request cannot have reached the upstream (no connection was made)."""
+    if isinstance(error, _NOTHING_SENT):
+        return True
+    return type(error).__name__.startswith(("Connect", "Pool"))  # httpx, httpx2
+
+
 _RETRY_DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
@@ -258,7 +309,7 @@ def translate_error(exc: Exception, doing: str, *, submit: bool = False) -> Veog
         )
     if isinstance(exc, _TRANSPORT_ERRORS):
         kind = type(exc).__name__
-        connecting = kind.startswith(("Connect", "Pool"))  # nothing was sent yet
+        connecting = _nothing_sent(exc)
         if connecting:
             what = "could not connect"
         elif isinstance(exc, _TIMEOUT_ERRORS):
@@ -315,10 +366,23 @@ def _temporary_path(destination: Path) -> Path:
 class GoogleVeoProvider:
     """Veo 3.1 through either Google host, as a `RemoteVideoProvider`."""
 
-    def __init__(self, host: VeoHost, model_ids: Mapping[str, str], name: str = "google") -> None:
+    def __init__(
+        self,
+        host: VeoHost,
+        model_ids: Mapping[str, str],
+        name: str = "google",
+        *,
+        poll_connections: int = 64,
+    ) -> None:
         self.host = host
         self.model_ids = dict(model_ids)
         self.name = name
+        self._reader = OperationReader(
+            host,
+            translate_error,
+            connections=poll_connections,
+            timeout_seconds=host.timeout_seconds,
+        )
 
     def _model_id(self, spec: JobSpec) -> str:
         model = self.model_ids.get(spec.canonical_model)
@@ -348,19 +412,18 @@ class GoogleVeoProvider:
     async def poll(self, operation: str) -> PollResult:
         if not operation:
             raise UpstreamError("cannot poll an empty operation name", retryable=False)
+        payload = await self._reader.read(operation)
         with _translated(f"{self.host.name} poll"):
-            current = await self.host.client.aio.operations.get(
-                types.GenerateVideosOperation.model_validate({"name": operation})
+            if not payload.get("done"):
+                return PollResult(done=False, progress=adapter.progress(payload.get("metadata")))
+            current = types.GenerateVideosOperation.from_api_response(
+                payload, is_vertex_ai=self.host.vertex
             )
             return adapter.poll_result(current)
 
     async def download(self, sample: SampleLocator, destination: Path) -> None:
-        if sample.inline_base64 is not None:
-            try:
-                data = base64.b64decode(sample.inline_base64, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise UpstreamError("inline video bytes are not base64", retryable=False) from exc
-            await asyncio.to_thread(_write_atomically, destination, data)
+        if sample.data is not None:
+            await asyncio.to_thread(_write_atomically, destination, sample.data)
             return
         if not sample.uri:
             raise UpstreamError("the sample has neither a URI nor bytes", retryable=False)
@@ -373,6 +436,7 @@ class GoogleVeoProvider:
             temporary.unlink(missing_ok=True)
 
     async def aclose(self) -> None:
-        """Close the SDK's connection pools (the async one used here, and the sync one)."""
+        """Close the connection pools: the SDK's (async and sync) and the poll reader's."""
+        await self._reader.aclose()
         self.host.client.close()
         await self.host.client.aio.aclose()

@@ -1,0 +1,79 @@
+"""How a job's end is recorded, whichever part of the pipeline reaches it.
+
+Each function is one unit of work inside the caller's transaction (run it through
+`db.retry.transact`); each is guarded by the job's state, so a late or repeated call never
+overwrites an end that was already recorded (a cancellation, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veogate.jobs.model import JobSpec, JobStatus, Output
+from veogate.jobs.repository import JobRepository
+from veogate.media.video import VideoProbe
+from veogate.wiring import Services
+
+
+def stored_output(index: int, key: str, info: VideoProbe) -> Output:
+    """What was measured from a stored file (never what was asked)."""
+    return Output(
+        index=index,
+        storage_key=key,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+        fps=info.fps,
+        duration_seconds=info.duration_seconds,
+        has_audio=info.has_audio,
+    )
+
+
+def usage_price(svc: Services, spec: JobSpec) -> float:
+    """USD per second of output: configured per model and resolution, else the catalog's."""
+    by_resolution = svc.settings.prices_usd_per_second.get(spec.canonical_model, {})
+    if spec.resolution in by_resolution:
+        return by_resolution[spec.resolution]
+    return svc.catalog.canonical[spec.canonical_model].price_per_second_usd
+
+
+async def record_success(
+    session: AsyncSession,
+    svc: Services,
+    job_id: str,
+    outputs: Sequence[Output],
+    warnings: Sequence[str],
+    *,
+    billed: bool,
+) -> bool:
+    """running -> succeeded with its outputs, usage and warnings. False if it had ended."""
+    repo = JobRepository(session)
+    if not await repo.record_success(job_id, outputs, datetime.now(UTC)):
+        return False
+    job = await repo.get(job_id)
+    assert job is not None
+    seconds = sum(o.duration_seconds for o in outputs)
+    price = usage_price(svc, job.spec) if billed else 0.0
+    await repo.record_usage(job_id, seconds, round(seconds * price, 6))
+    for warning in warnings:
+        await repo.add_warning(job_id, warning)
+    await repo.add_event(job_id, "succeeded", {"outputs": len(outputs)}, datetime.now(UTC))
+    return True
+
+
+async def record_failure(session: AsyncSession, job_id: str, code: str, message: str) -> bool:
+    """queued/running -> failed, saying why. False if it had ended."""
+    repo = JobRepository(session)
+    if not await repo.record_end(job_id, JobStatus.FAILED, datetime.now(UTC), code, message):
+        return False
+    await repo.add_event(job_id, "failed", {"code": code, "message": message}, datetime.now(UTC))
+    return True
+
+
+async def ended_as(session: AsyncSession, job_id: str) -> JobStatus | None:
+    """The job's status now (None if it is gone)."""
+    return (await JobRepository(session).status_of([job_id])).get(job_id)
