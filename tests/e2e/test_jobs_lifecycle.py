@@ -227,6 +227,28 @@ def test_cancel_stops_a_running_render(server: ServerProcess) -> None:
     assert client.get(f"/v1/tasks/{task_id}").json()["data"]["status"] == "cancelled"
 
 
+def test_cancelling_logs_no_error(fresh_server: ServerProcess) -> None:
+    """A cancel is the client's request, not an error: no ERROR line, no traceback (the
+    workflow engine logs a cancelled workflow as an error; veogate says it at INFO)."""
+    fresh_server.start()
+    client = fresh_server.client()
+    body = {**APIMART, "duration": 8, "resolution": "1080p"}
+    ids = [
+        client.post("/v1/videos/generations", json=body | {"prompt": f"cancel {i}"}).json()["data"][
+            0
+        ]["task_id"]
+        for i in range(3)
+    ]
+    time.sleep(1.0)  # one is rendering, the others wait in the queue
+    for task_id in ids:
+        assert client.post(f"/v1/tasks/{task_id}/cancel").json()["data"]["status"] == "cancelled"
+    time.sleep(CANCEL_SETTLE_SECONDS)
+    fresh_server.stop()
+    log = fresh_server.log_path.read_text()
+    assert "Traceback" not in log
+    assert [line for line in log.splitlines() if "ERROR" in line] == []
+
+
 def test_status_reads_stay_fast_while_rendering(server: ServerProcess) -> None:
     client = server.client()
     heavy = {**APIMART, "duration": 8, "resolution": "1080p", "sample_count": 2}

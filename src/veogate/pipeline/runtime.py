@@ -35,6 +35,7 @@ from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline import context, retention
 from veogate.pipeline.dispatch import BatchEnqueuer, Dispatcher
+from veogate.pipeline.engine_logs import quiet_cancellations
 from veogate.pipeline.executors import ExecutorRepository
 from veogate.pipeline.operations import OperationRepository
 from veogate.pipeline.outcomes import record_failure
@@ -107,6 +108,7 @@ class WorkerRuntime:
             "sys_db_pool_size": settings.system_database_pool_size,
         }
         context.install(self.services)
+        quiet_cancellations()
         DBOS(config=config)
         DBOS.launch()
         for member in self.services.providers.members():
