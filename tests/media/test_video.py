@@ -137,3 +137,31 @@ def test_probe_rejects_what_is_not_a_decodable_mp4(tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError):
         probe(tmp_path / "missing.mp4")
+
+
+@pytest.mark.parametrize(
+    ("frames", "faststart", "audio_seconds", "profile"),
+    [(37, False, None, "main"), (48, True, 2.0, "high"), (1, False, None, "baseline")],
+)
+def test_probe_without_decoding_measures_the_same(
+    tmp_path: Path, frames: int, faststart: bool, audio_seconds: float | None, profile: str
+) -> None:
+    """`decode=False` (for packets copied from an upstream) reads what decoding measures."""
+    path = write_mp4(
+        tmp_path / "same.mp4",
+        frames=frames,
+        faststart=faststart,
+        audio_seconds=audio_seconds,
+        profile=profile,
+    )
+    assert probe(path, decode=False) == probe(path)
+
+
+def test_probe_without_decoding_still_rejects_what_is_not_an_mp4(tmp_path: Path) -> None:
+    path = tmp_path / "text.mp4"
+    path.write_bytes(b"\x00\x00\x00\x08moov" + b"not a video" * 10)
+    with pytest.raises(ValueError, match="not an MP4"):
+        probe(path, decode=False)
+    path.write_bytes(write_mp4(tmp_path / "ok.mp4").read_bytes()[:-2000])  # mdat cut short
+    with pytest.raises(ValueError, match=r"not a decodable MP4|not an MP4"):
+        probe(path, decode=False)
