@@ -8,16 +8,19 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veogate.api.limits import RateLimiter
-from veogate.auth.cache import CallerCache
+from veogate.auth.keys import Caller
 from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
+from veogate.memo import TtlMemo
 from veogate.pipeline.capacity import InFlight
 from veogate.providers.registry import ProviderRegistry, build_registry
 from veogate.storage.base import ObjectStore
 from veogate.storage.local import LocalObjectStore
 from veogate.storage.signing import UrlSigner
+
+ESTIMATE_TTL_SECONDS = 30.0
 
 
 @dataclass
@@ -32,9 +35,11 @@ class Services:
     fetcher: ImageFetcher
     rate_limiter: RateLimiter
     in_flight: InFlight
-    callers: CallerCache
-    """Recently authenticated keys (`VEOGATE_AUTH_CACHE_SECONDS`)."""
     """Upstream operations in flight per credential (this process's view)."""
+    callers: TtlMemo[str, Caller]
+    """Recently authenticated keys, by secret hash (`VEOGATE_AUTH_CACHE_SECONDS`)."""
+    estimates: TtlMemo[str, float | None]
+    """Mean run seconds of each public model's recent jobs."""
 
     @property
     def work_dir(self) -> Path:
@@ -98,5 +103,6 @@ def build_services(settings: Settings) -> Services:
         ),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
         in_flight=InFlight(),
-        callers=CallerCache(settings.auth_cache_seconds),
+        callers=TtlMemo(settings.auth_cache_seconds),
+        estimates=TtlMemo(ESTIMATE_TTL_SECONDS),
     )

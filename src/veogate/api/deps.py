@@ -47,7 +47,7 @@ async def _caller(
         async with scoped(services.sessions) as session:
             return await caller_for(ApiKeyRepository(session), secret_hash)
 
-    return await services.callers.caller(secret_hash, look_up)
+    return await services.callers.get(secret_hash, look_up)
 
 
 Caller = Annotated[CallerIdentity, Depends(_caller)]

@@ -14,6 +14,7 @@ from veogate.errors import IdempotencyConflict, NotFound, RateLimited
 from veogate.ids import new_id
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.repository import JobRepository, as_utc
+from veogate.memo import TtlMemo
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUOTA_RETRY_AFTER_SECONDS = 10
@@ -134,6 +135,9 @@ class JobService:
         assert refreshed is not None
         return refreshed, changed
 
-    async def estimated_seconds(self, public_model: str, fallback: int) -> int:
-        mean = await self.repo.mean_run_seconds(public_model)
+    async def estimated_seconds(
+        self, public_model: str, fallback: int, memo: TtlMemo[str, float | None]
+    ) -> int:
+        """The mean run time of the model's recent jobs (remembered in `memo`), else `fallback`."""
+        mean = await memo.get(public_model, lambda: self.repo.mean_run_seconds(public_model))
         return fallback if mean is None else max(1, round(mean))

@@ -37,7 +37,7 @@ async def _task_body(
     job: Job, service: JobService, services: Services, language: str
 ) -> dict[str, Any]:
     fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
-    estimated = await service.estimated_seconds(job.spec.public_model, fallback)
+    estimated = await service.estimated_seconds(job.spec.public_model, fallback, services.estimates)
     links = await output_links(job, services)
     return translate.task(job, links, estimated, language)
 
