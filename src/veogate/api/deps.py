@@ -16,12 +16,14 @@ from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
 
-def _services(request: Request) -> Services:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
+# dependency in a worker thread, a thread hop on every request of the hottest paths.
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def _launcher(request: Request) -> Launcher:
+async def _launcher(request: Request) -> Launcher:
     launcher: Launcher = request.app.state.launcher
     return launcher
 

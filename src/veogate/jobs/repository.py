@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import (
@@ -22,6 +22,10 @@ from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 _LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOBS = cast(Table, JobRow.__table__)
 _OUTPUTS = cast(Table, JobOutputRow.__table__)
+# Built once: status reads are the hottest path, and building a statement costs more than
+# running it on SQLite.
+_JOB_BY_ID = select(*_JOBS.c).where(_JOBS.c.id == bindparam("job_id"))
+_OUTPUTS_OF = select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == bindparam("job_id"))
 
 
 def as_utc(value: datetime) -> datetime:
@@ -83,16 +87,13 @@ class JobRepository:
     async def get(self, job_id: str) -> Job | None:
         """The job as stored now (never a copy cached in the session). Outputs are read only
         for a job that succeeded: no other job has any."""
-        found = await self.session.execute(select(*_JOBS.c).where(_JOBS.c.id == job_id))
+        found = await self.session.execute(_JOB_BY_ID, {"job_id": job_id})
         row = found.first()
         if row is None:
             return None
         outputs: list[Any] = []
         if row.status == JobStatus.SUCCEEDED.value:
-            listed = await self.session.execute(
-                select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == job_id)
-            )
-            outputs = list(listed)
+            outputs = list(await self.session.execute(_OUTPUTS_OF, {"job_id": job_id}))
         return to_job(row, outputs)
 
     async def idempotency(self, owner_key_id: str, key: str) -> IdempotencyKeyRow | None:

@@ -10,6 +10,7 @@ from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, Servi
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
+from veogate.db.transactions import scoped
 from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_create
 from veogate.jobs.model import Job
@@ -44,11 +45,14 @@ async def _task_body(
 
 @router.get("/v1/tasks/{task_id}")
 async def get_task(
-    task_id: str, caller: Caller, services: ServicesDep, session: SessionDep, language: str = "en"
+    task_id: str, caller: Caller, services: ServicesDep, language: str = "en"
 ) -> dict[str, Any]:
-    service = JobService(JobRepository(session))
-    job = await service.get(caller, task_id)
-    return await _task_body(job, service, services, language)
+    # The session is opened here rather than by a dependency: a generator dependency costs
+    # an exit stack per request on the hottest path.
+    async with scoped(services.sessions) as session:
+        service = JobService(JobRepository(session))
+        job = await service.get(caller, task_id)
+        return await _task_body(job, service, services, language)
 
 
 @router.post("/v1/tasks/{task_id}/cancel")

@@ -14,6 +14,7 @@ from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, Servi
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
+from veogate.db.transactions import scoped
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_create
 from veogate.jobs.repository import JobRepository
@@ -36,10 +37,9 @@ def build_router(prefix: str) -> APIRouter:
         job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
         return translate.created(job)
 
-    async def get_video(
-        video_id: str, caller: Caller, services: ServicesDep, session: SessionDep
-    ) -> dict[str, Any]:
-        job = await JobService(JobRepository(session)).get(caller, video_id)
+    async def get_video(video_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
+        async with scoped(services.sessions) as session:  # not a dependency: see apimart's
+            job = await JobService(JobRepository(session)).get(caller, video_id)
         return translate.status(job, await output_links(job, services))
 
     async def cancel_video(
