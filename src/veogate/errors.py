@@ -9,6 +9,7 @@ shapes; nothing else decides how an error looks on the wire.
     ├── RequestError                 4xx: the caller can fix it
     │   ├── InvalidRequest           400 invalid_parameter / missing_parameter / ...
     │   ├── Unauthorized             401 unauthorized
+    │   ├── Forbidden                403 forbidden (an invalid or expired download link)
     │   ├── NotFound                 404 not_found
     │   ├── IdempotencyConflict      409 idempotency_conflict
     │   ├── PayloadTooLarge          413 payload_too_large
@@ -59,6 +60,11 @@ class InvalidRequest(RequestError):
 class Unauthorized(RequestError):
     status_code = 401
     code = "unauthorized"
+
+
+class Forbidden(RequestError):
+    status_code = 403
+    code = "forbidden"
 
 
 class NotFound(RequestError):

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.media.conftest import Samples
 from veogate.errors import InputError
 from veogate.jobs.model import ImageInput
 from veogate.media.fetch import ImageFetcher
-from veogate.media.images import decode_image, parse_data_uri
+from veogate.media.images import Fit, decode_image, fit_image, inspect_image, parse_data_uri
 from veogate.media.resolve import load_image_bytes
 
 FIELD = "input_reference[1]"
@@ -280,3 +281,88 @@ async def test_load_image_bytes_refuses_other_sources(source):
     assert caught.value.message == (
         "last_frame: must be an http(s) URL or a data:image/...;base64 URI"
     )
+
+
+# --------------------------------------------------------------------------- header-only intake
+
+
+def test_inspect_reads_the_header_without_decoding(samples):
+    # 5000×5000 declared with almost no pixel data: decoding would fail as truncated, so
+    # an answer proves nothing was decoded.
+    header = inspect_image(samples.declared_png(5000, 5000), field=FIELD, max_pixels=10**8)
+    assert (header.format, header.width, header.height, header.mode) == ("PNG", 5000, 5000, "1")
+    with pytest.raises(InputError):
+        decode(samples.declared_png(5000, 5000), max_pixels=10**8)
+
+
+def test_inspect_refuses_what_decode_would(samples):
+    assert "too many pixels" in refused_by_inspect(samples.declared_png(5000, 5000)).message
+    assert "GIF" in refused_by_inspect(samples.encode(Image.new("P", (4, 4)), "GIF")).message
+    png = samples.noisy_png((64, 64))
+    assert "could not be" in refused_by_inspect(png[: len(png) // 2]).message  # checksums
+
+
+def test_webp_may_have_a_quarter_of_the_pixels(samples):
+    # libwebp decodes into four full-size buffers: the decode budget is what one PNG at
+    # the pixel cap costs, so WebP may have a quarter of the cap.
+    at_quarter = samples.encode(Image.new("RGB", (50, 20)), "WEBP", lossless=True)
+    assert inspect_image(at_quarter, field=FIELD, max_pixels=4000).format == "WEBP"
+    over = samples.encode(Image.new("RGB", (50, 21)), "WEBP", lossless=True)
+    error = refused_by_inspect(over, max_pixels=4000)
+    assert "WEBP images may have at most 1000 pixels" in error.message
+    assert inspect_image(samples.png((50, 80)), field=FIELD, max_pixels=4000).format == "PNG"
+
+
+def refused_by_inspect(data: bytes, max_pixels: int = MAX_PIXELS) -> InputError:
+    with pytest.raises(InputError) as caught:
+        inspect_image(data, field=FIELD, max_pixels=max_pixels)
+    assert caught.value.param == FIELD
+    return caught.value
+
+
+# --------------------------------------------------------------------------- decoding to fit
+
+
+@pytest.mark.parametrize(
+    ("size", "fit", "mode", "expected"),
+    [
+        ((4000, 3000), (400, 300), "pad", (400, 300)),  # 10× smaller, exactly
+        ((4000, 3000), (300, 300), "pad", (308, 231)),  # pad: the long side decides (13×)
+        ((4000, 3000), (300, 300), "crop", (300, 300)),  # crop: only the middle shows
+        ((4100, 3000), (1280, 720), "pad", (1025, 750)),  # a whole factor (4): 984×720 fits
+        ((1000, 500), (1280, 720), "pad", (1000, 500)),  # smaller than the frame: as is
+        ((6000, 100), (1280, 720), "crop", (178, 100)),  # a strip: its middle 16:9
+    ],
+)
+def test_decoding_shrinks_no_further_than_fitting_needs(size, fit, mode, expected):
+    data = Samples.encode(Image.new("RGBA", size, (250, 250, 250, 255)), "PNG")
+    image = decode_image(data, field=FIELD, max_pixels=10**8, fit=Fit(*fit, mode))
+    assert image.mode == "RGB"
+    assert image.size == expected
+    fitted = np.asarray(fit_image(image, *fit, mode))
+    assert fitted.shape == (fit[1], fit[0], 3)
+
+
+def test_jpeg_is_decoded_at_a_smaller_scale(samples):
+    data = samples.encode(Image.new("RGB", (4000, 4000), (20, 120, 220)), "JPEG", quality=90)
+    image = decode_image(data, field=FIELD, max_pixels=10**8, fit=Fit(480, 480))
+    assert image.size == (500, 500)  # 1/8 by the decoder, no further
+    assert all(abs(a - b) <= 3 for a, b in zip(image.getpixel((5, 5)), (20, 120, 220), strict=True))
+
+
+def test_shrinking_follows_the_upright_orientation(samples):
+    # Stored 400×200, displayed 200×400 (orientation 6): fitting into 100×200 can shrink 2×.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = samples.encode(Image.new("RGB", (400, 200), (255, 0, 0)), "JPEG", exif=exif)
+    image = decode_image(data, field=FIELD, max_pixels=10**8, fit=Fit(100, 200))
+    assert image.size == (100, 200)
+
+
+def test_shrunk_images_flatten_alpha_as_full_ones_do(samples):
+    half = Image.new("RGBA", (800, 800), (255, 255, 255, 128))
+    image = decode_image(
+        samples.encode(half, "PNG"), field=FIELD, max_pixels=10**8, fit=Fit(100, 100)
+    )
+    assert image.size == (100, 100)
+    assert all(125 <= c <= 131 for c in image.getpixel((50, 50)))

@@ -4,27 +4,18 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.fakes.google_veo import FakeVeo
-from tests.support.cluster import PG_ADMIN, Cluster, fresh_database
+from tests.support.cluster import Cluster, fresh_database, postgres_reachable
 from tests.support.moto import MotoServer, running_moto
-
-
-def _postgres_reachable() -> bool:
-    try:
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="package", autouse=True)
 def _postgres() -> None:
     """These tests need PostgreSQL on 127.0.0.1:5432 (trust auth). CI starts it (.ci/run) and
     must not skip them; elsewhere they are skipped, saying why."""
-    if _postgres_reachable():
+    if postgres_reachable():
         return
     message = "no PostgreSQL on 127.0.0.1:5432 (trust auth): start it to run the scale-out tests"
     if os.environ.get("CI"):

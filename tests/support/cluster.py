@@ -22,6 +22,15 @@ from tests.support.server import ServerProcess
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def postgres_reachable() -> bool:
+    """Whether PostgreSQL answers on 127.0.0.1:5432 (trust auth)."""
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def fresh_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test; dropped afterwards."""

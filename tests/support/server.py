@@ -114,3 +114,10 @@ def wait_for(client: httpx.Client, path: str, done: callable, timeout: float = 1
             return body
         time.sleep(0.2)
     raise AssertionError(f"{path} did not finish in {timeout}s: {body}")
+
+
+def finished_task(client: httpx.Client, task_id: str, timeout: float = 120.0) -> dict:  # type: ignore[type-arg]
+    """An apimart task's `data` once it has completed or failed."""
+    path = f"/v1/tasks/{task_id}"
+    body = wait_for(client, path, lambda b: b["data"]["status"] in ("completed", "failed"), timeout)
+    return body["data"]  # type: ignore[no-any-return]

@@ -1,40 +1,49 @@
-"""Signed, expiring downloads of stored results, with HTTP Range support."""
+"""Signed, expiring downloads of stored results, with HTTP Range support.
+
+`HEAD` answers exactly as `GET` does (status and headers, Content-Length and
+Accept-Ranges included) without the body: video players probe with it. Every refusal is
+rendered from the error tree: 403 for a link that is not ours or has expired, 404 for a
+correctly signed link to something that is not, or is no longer, a kept file.
+"""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from veogate.api.deps import ServicesDep
+from veogate.api.routing import dialect_route_class
+from veogate.errors import Forbidden, NotFound, VeogateError
+from veogate.ids import looks_like_id
 from veogate.jobs.model import output_key
 
-router = APIRouter(tags=["files"])
+_NAME = re.compile("([0-9]{1,3})[.]mp4")
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": message, "code": "forbidden" if status == 403 else "not_found"}, status
-    )
+def render_error(exc: VeogateError, request: Request) -> Response:
+    return JSONResponse({"error": exc.message, "code": exc.code}, exc.status_code)
 
 
-@router.get("/files/{job_id}/{name}")
+router = APIRouter(tags=["files"], route_class=dialect_route_class(render_error))
+
+
+@router.api_route("/files/{job_id}/{name}", methods=["GET", "HEAD"])
 async def download(job_id: str, name: str, request: Request, services: ServicesDep) -> Response:
-    path = request.url.path
     query = request.query_params
-    if not services.signer.verify(path, query.get("exp"), query.get("sig")):
-        return _error(
-            403, "this link is invalid or has expired; read the job again for a fresh one"
-        )
-    index, _, ext = name.partition(".")
-    if not index.isdigit() or ext != "mp4":
-        return _error(404, "no such file")
-    local = services.store.local_path(output_key(job_id, int(index)))
+    if not services.signer.verify(request.url.path, query.get("exp"), query.get("sig")):
+        raise Forbidden("this link is invalid or has expired; read the job again for a fresh one")
+    file = _NAME.fullmatch(name)
+    if file is None or not looks_like_id(job_id):
+        raise NotFound("no such file")
+    local = services.store.local_path(output_key(job_id, int(file[1])))
     if local is None or not local.is_file():
-        return _error(404, "this file is no longer kept")
+        raise NotFound("this file is no longer kept")
     return FileResponse(
         local,
         media_type="video/mp4",
-        filename=f"{job_id}-{index}.mp4",
+        filename=f"{job_id}-{file[1]}.mp4",
         content_disposition_type="inline",
         headers={"Cache-Control": "private, max-age=300"},
     )

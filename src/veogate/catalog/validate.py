@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from veogate.catalog.catalog import Catalog, ImageMode, PublicModel
+from veogate.catalog.text import control_character
 from veogate.errors import InvalidRequest
 from veogate.jobs.model import (
     SEED_MAX,
@@ -24,6 +25,7 @@ from veogate.jobs.model import (
 )
 
 MAX_PROMPT_CHARS = 4000
+"""For every free-text field (`prompt`, `negative_prompt`), after trimming."""
 MAX_SAMPLES = 4
 _RESOLUTIONS: dict[str, Resolution] = {r.lower(): r for r in get_args(Resolution)}
 _MODE_WORDS: dict[ImageMode, str] = {
@@ -79,20 +81,32 @@ class _Checker:
         return model
 
     def prompt(self, draft: SpecDraft) -> str:
-        prompt = draft.prompt.strip()
-        if not prompt:
+        prompt = self.text("prompt", draft.prompt)
+        if prompt is None:
             raise self.fail(
                 "prompt", f"{self.name('prompt')} must not be empty", "missing_parameter"
             )
-        if "\x00" in prompt:
-            raise self.fail("prompt", f"{self.name('prompt')} must not contain NUL characters")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise self.fail(
-                "prompt",
-                f"{self.name('prompt')} has {len(prompt)} characters; "
-                f"at most {MAX_PROMPT_CHARS} are allowed",
-            )
         return prompt
+
+    def text(self, canonical: str, value: str | None) -> str | None:
+        """Free text (prompt, negative_prompt): trimmed, at most `MAX_PROMPT_CHARS`, no
+        control characters but line breaks and tabs; None when absent or blank."""
+        name = self.name(canonical)
+        text = (value or "").strip()
+        if not text:
+            return None
+        if (found := control_character(text, prose=True)) is not None:
+            raise self.fail(
+                canonical,
+                f"{name} must not contain control characters (found {found}); "
+                "only line breaks and tabs are allowed",
+            )
+        if len(text) > MAX_PROMPT_CHARS:
+            raise self.fail(
+                canonical,
+                f"{name} has {len(text)} characters; at most {MAX_PROMPT_CHARS} are allowed",
+            )
+        return text
 
     def resolution(self, draft: SpecDraft, model: PublicModel) -> Resolution:
         raw = draft.resolution if draft.resolution is not None else "720p"
@@ -255,7 +269,7 @@ def validate(
         public_model=model.name,
         canonical_model=model.canonical,
         prompt=prompt,
-        negative_prompt=(draft.negative_prompt or "").strip() or None,
+        negative_prompt=check.text("negative_prompt", draft.negative_prompt),
         duration_seconds=duration,
         aspect_ratio=aspect,
         resolution=resolution,

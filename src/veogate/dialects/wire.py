@@ -1,17 +1,33 @@
 """Reading JSON request bodies field by field, with errors that name the field and rule.
 
 Both dialects use this; each only says which fields it has and what they mean.
+
+Before any field is read, the whole body is held to rules no field may break, known or
+not (every field is fingerprinted for idempotency): it is UTF-8, arrays and objects nest
+at most `MAX_DEPTH` levels and hold at most `MAX_VALUES` values, integer literals have at
+most `MAX_INTEGER_DIGITS` digits, and every string and key is valid Unicode (no lone
+surrogates).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
+from veogate.catalog.text import control_character, lone_surrogate
 from veogate.errors import InvalidRequest, PayloadTooLarge
 from veogate.jobs.model import ImageInput
 
 IMAGE_PREFIXES = ("http://", "https://", "data:image/")
+MAX_DEPTH = 32
+"""Arrays and objects nest at most this deep; the body itself is level 1."""
+MAX_VALUES = 10_000
+"""Array items and object members a body may hold, all levels together."""
+MAX_INTEGER_DIGITS = 100
+"""Longer integer literals are refused by name (Python would not even convert 4,301 digits)."""
 
 
 def describe(value: Any) -> str:
@@ -36,8 +52,17 @@ def parse_json_object(raw: bytes, max_bytes: int) -> dict[str, Any]:
     if not raw.strip():
         raise InvalidRequest("request body is empty; send a JSON object", code="invalid_json")
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(
+            f"request body is not UTF-8 ({exc}); send JSON encoded as UTF-8", code="invalid_json"
+        ) from None
+    _check_shape(text)
+    try:
+        body = json.loads(text, parse_int=_integer)
+    except RecursionError:  # not expected after `_check_shape`; never a 500 all the same
+        raise _too_deep() from None
+    except json.JSONDecodeError as exc:
         raise InvalidRequest(
             f"request body is not valid JSON: {exc}", code="invalid_json"
         ) from None
@@ -45,7 +70,108 @@ def parse_json_object(raw: bytes, max_bytes: int) -> dict[str, Any]:
         raise InvalidRequest(
             f"request body must be a JSON object, got {describe(body)}", code="invalid_json"
         )
+    _check_values(body)
     return body
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_STRUCTURE = re.compile(r"[\[\]{},]")
+
+
+def _check_shape(text: str) -> None:
+    """Refuse a body nested deeper than `MAX_DEPTH` or holding more than `MAX_VALUES`
+    values, from its text, before parsing gives each value an object (`[],` is 3 bytes
+    of text and 60 of memory) or recurses into it."""
+    openers = text.count("[") + text.count("{")
+    if openers <= MAX_DEPTH and openers + text.count(",") <= MAX_VALUES:
+        return  # these counts include what strings hold, so they are upper bounds
+    depth = values = 0
+    for seen, mark in enumerate(_STRUCTURE.finditer(_STRING.sub("", text))):
+        if mark[0] in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep()
+        elif mark[0] in "]}":
+            depth -= 1
+        values += mark[0] not in "]}"
+        if values > MAX_VALUES or seen > 3 * MAX_VALUES:
+            raise InvalidRequest(
+                f"request body holds more than {MAX_VALUES} values (array items and object "
+                "members); send fewer",
+                code="invalid_json",
+            )
+
+
+def _too_deep() -> InvalidRequest:
+    return InvalidRequest(
+        f"request body nests arrays and objects more than {MAX_DEPTH} levels deep",
+        code="invalid_json",
+    )
+
+
+class _LongInteger:
+    """Stands in for an integer literal too long to convert, until `_check_values` names it."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _integer(literal: str) -> int | _LongInteger:
+    """`json.loads`'s `parse_int`: literals too long to convert become `_LongInteger`s."""
+    digits = len(literal.lstrip("-"))
+    return int(literal) if digits <= MAX_INTEGER_DIGITS else _LongInteger(digits)
+
+
+# A value's place in the body: (parent, key or index); named only when an error needs it.
+_Path = tuple["_Path", str | int] | None
+
+
+def _field_name(path: _Path) -> str:
+    """`a.b[2].c` for the path; keys that are not valid Unicode are shown escaped."""
+    parts: list[str] = []
+    while path is not None:
+        path, step = path
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        else:
+            shown = step.encode("utf-8", "backslashreplace").decode()
+            parts.append(shown if path is None else f".{shown}")
+    return "".join(reversed(parts))
+
+
+def _check_values(body: dict[str, Any]) -> None:
+    """Every key and string valid Unicode, every integer short enough: breadth first (the
+    body's own fields in order, then what they hold) and without recursion."""
+    pending: deque[tuple[_Path, dict[str, Any] | list[Any]]] = deque([(None, body)])
+    while pending:
+        parent, container = pending.popleft()
+        entries: Iterable[tuple[str | int, Any]] = (
+            container.items() if isinstance(container, dict) else enumerate(container)
+        )
+        for step, value in entries:
+            path: _Path = (parent, step)
+            if isinstance(step, str) and (found := lone_surrogate(step)) is not None:
+                raise _not_unicode(path, found, "key")
+            if isinstance(value, dict | list):
+                pending.append((path, value))
+            elif isinstance(value, str) and (found := lone_surrogate(value)) is not None:
+                raise _not_unicode(path, found, "value")
+            elif isinstance(value, _LongInteger):
+                name = _field_name(path)
+                raise InvalidRequest(
+                    f"{name} is an integer of {value.digits} digits; "
+                    f"at most {MAX_INTEGER_DIGITS} are accepted",
+                    param=name,
+                )
+
+
+def _not_unicode(path: _Path, found: str, what: str) -> InvalidRequest:
+    name = _field_name(path)
+    return InvalidRequest(
+        f"{name}: the {what} is not valid Unicode (a lone surrogate, {found}); "
+        "send UTF-8 text or paired \\uXXXX escapes",
+        param=name,
+    )
 
 
 class WireReader:
@@ -135,5 +261,9 @@ def image_input(value: str, field: str) -> ImageInput:
     if not source.lower().startswith(IMAGE_PREFIXES):
         raise InvalidRequest(
             f"{field} must be an http(s) URL or a data:image/...;base64 URI", param=field
+        )
+    if (found := control_character(source)) is not None:
+        raise InvalidRequest(
+            f"{field} must not contain control characters (found {found})", param=field
         )
     return ImageInput(source=source, field=field)

@@ -3,6 +3,10 @@
 Inline (data: URI) images are checked and stored when the request arrives, so a bad one
 is a 400 before anything is queued, and the job row carries a short reference instead
 of megabytes of base64. URL images are fetched once, by the job's first step.
+
+"Checked" means from the header only (format, size, the memory a decode would need):
+no pixel is decoded here, so a small file declaring a huge canvas costs a request next
+to nothing. The pipeline decodes when it renders (`veogate.media.images`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from pathlib import Path
 
 from veogate.errors import InputError, InvalidRequest
 from veogate.jobs.model import ImageInput, JobSpec
-from veogate.media.images import decode_image, sniff_format
+from veogate.media.images import ImageFormat, inspect_image
 from veogate.media.resolve import load_image_bytes
 from veogate.storage.base import ObjectStore
 from veogate.wiring import Services
 
-_EXTENSIONS = {
+_EXTENSIONS: dict[ImageFormat, tuple[str, str]] = {
     "PNG": ("png", "image/png"),
     "JPEG": ("jpg", "image/jpeg"),
     "WEBP": ("webp", "image/webp"),
@@ -38,18 +42,16 @@ class StoredImage:
 
 
 async def store_image(data: bytes, image: ImageInput, svc: Services) -> StoredImage:
-    """Check that `data` is a usable image, then keep it under its content hash."""
-    decoded = await asyncio.to_thread(
-        decode_image, data, field=image.field, max_pixels=svc.settings.image_max_pixels
+    """Check `data`'s header (format, size, decode cost), then keep it under its content hash."""
+    header = await asyncio.to_thread(
+        inspect_image, data, field=image.field, max_pixels=svc.settings.image_max_pixels
     )
-    kind = sniff_format(data)
-    assert kind is not None  # decode_image accepted it
-    ext, mime = _EXTENSIONS[kind]
+    ext, mime = _EXTENSIONS[header.format]
     digest = hashlib.sha256(data).hexdigest()
     key = f"inputs/{digest}.{ext}"
     if not await svc.store.exists(key):
         await _put_bytes(svc.store, key, data, mime)
-    return StoredImage(key, digest, mime, len(data), decoded.width, decoded.height)
+    return StoredImage(key, digest, mime, len(data), header.width, header.height)
 
 
 async def _put_bytes(store: ObjectStore, key: str, data: bytes, mime: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from veogate.auth.keys import Caller
 from veogate.db.tables import IdempotencyKeyRow, JobRow
 from veogate.errors import IdempotencyConflict, NotFound, RateLimited
-from veogate.ids import new_id
+from veogate.ids import looks_like_id, new_id
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.repository import JobRepository, as_utc
 from veogate.memo import TtlMemo
@@ -118,7 +118,7 @@ class JobService:
         return Submitted(job, created=True)
 
     async def get(self, caller: Caller, job_id: str) -> Job:
-        job = await self.repo.get(job_id)
+        job = await self.repo.get(job_id) if looks_like_id(job_id) else None
         if job is None or job.owner_key_id != caller.key_id:
             raise NotFound(f"no job {job_id!r}", param="id")
         return job

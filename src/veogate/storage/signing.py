@@ -5,9 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+_EXPIRY = re.compile("[0-9]{1,15}")
+"""Unix seconds as ASCII digits (`str.isdigit` would also take `²` and 5,000 digits)."""
+_SIGNATURE = re.compile("[A-Za-z0-9_-]{43}")
+"""An unpadded URL-safe base64 SHA-256 HMAC."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +29,8 @@ class UrlSigner:
         self.ttl_seconds = ttl_seconds
 
     def _signature(self, path: str, expires_at: int) -> str:
-        digest = hmac.new(self._secret, f"{path}\n{expires_at}".encode(), hashlib.sha256).digest()
+        message = f"{path}\n{expires_at}".encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def sign(self, path: str, *, now: float | None = None) -> SignedUrl:
@@ -34,8 +41,11 @@ class UrlSigner:
     def verify(
         self, path: str, exp: str | None, sig: str | None, *, now: float | None = None
     ) -> bool:
-        """True when `sig` is ours for `path` and `exp` has not passed."""
-        if not exp or not sig or not exp.isdigit():
+        """True when `sig` is ours for `path` and `exp` has not passed; False for anything
+        malformed (never an exception: both come from a URL anyone can edit)."""
+        if exp is None or sig is None or not _EXPIRY.fullmatch(exp):
+            return False
+        if not _SIGNATURE.fullmatch(sig):
             return False
         expires_at = int(exp)
         if expires_at < (now if now is not None else time.time()):
