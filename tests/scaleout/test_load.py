@@ -21,7 +21,7 @@ def test_thousand_jobs_all_terminal_none_duplicated(
 ) -> None:
     fake_veo.script = VeoScript()
     fake_veo.requests.clear()
-    cluster = make_cluster(google_env(fake_veo))
+    cluster = make_cluster(google_env(fake_veo) | {"VEOGATE_RECONCILE_SECONDS": "1"})
     cluster.start(apis=2, workers=2)
     result = run_load(cluster, JOBS, timeout=900)
     print(f"\n{JOBS} jobs in {result.total_seconds:.1f}s: {result.jobs_per_second:.1f} jobs/s")
@@ -39,3 +39,9 @@ def test_thousand_jobs_all_terminal_none_duplicated(
         )
     )
     assert set(per_worker) == {"worker-0", "worker-1"}, per_worker  # both workers took work
+    # Jobs finishing while a worker reconciles are not mistaken for orphans (issue 9, item 7:
+    # before, each 60-job batch logged dozens of false "workflow ended ... without" ERRORs).
+    for worker in cluster.workers:
+        log = worker.log_path.read_text()
+        assert "without ending the job" not in log
+        assert [line for line in log.splitlines() if " ERROR " in line] == []
