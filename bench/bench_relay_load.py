@@ -61,6 +61,8 @@ from loadgen import (  # noqa: E402
 
 CREATE = {"model": "veo3.1-fast-official", "duration": 8}
 CLIENTS = 32
+SETTLE_SECONDS = 45.0
+"""After the last submit, until every operation is polled at the schedule's longest interval."""
 
 
 # ---------------------------------------------------------------------------- processes
@@ -97,7 +99,9 @@ def baseline_code(ref: str | None) -> Iterator[Code | None]:
 
 
 @contextlib.contextmanager
-def fake_upstream(done_after: float, video: str, hold: bool = False) -> Iterator[str]:
+def fake_upstream(
+    done_after: float, video: str, hold: bool = False, replay_speed: float = 1.0
+) -> Iterator[str]:
     args = [
         sys.executable,
         "-m",
@@ -108,7 +112,14 @@ def fake_upstream(done_after: float, video: str, hold: bool = False) -> Iterator
         video,
     ]
     process = subprocess.Popen(
-        [*args, *(["--hold"] if hold else [])],
+        [
+            *args,
+            *(
+                ["--hold", "--replay-on-release", "--replay-speed", str(replay_speed)]
+                if hold
+                else []
+            ),
+        ],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -122,8 +133,11 @@ def fake_upstream(done_after: float, video: str, hold: bool = False) -> Iterator
         process.wait(30)
 
 
-def upstream_env(fake_url: str, jobs: int) -> dict[str, str]:
-    return {
+def upstream_env(fake_url: str, jobs: int, code: Code | None = None) -> dict[str, str]:
+    """The fake upstream, submit rate and per-key limits off. The previous design held one
+    concurrency slot per job in flight, so it gets as many slots as jobs."""
+    previous = {"VEOGATE_GOOGLE_CONCURRENCY": str(jobs)} if code and code.src else {}
+    return previous | {
         "VEOGATE_GOOGLE_API_KEYS": json.dumps(["bench-key"]),
         "VEOGATE_GOOGLE_BASE_URL": fake_url,
         "VEOGATE_GOOGLE_REQUESTS_PER_MINUTE": "1000000",
@@ -294,7 +308,7 @@ def api_part(codes: list[Code], databases: list[str], seconds: float) -> None:
                 fake_upstream(600, "64x36x1", hold=True) as fake,
                 tempfile.TemporaryDirectory(prefix="veogate-bench-") as root,
             ):
-                env = upstream_env(fake, 100_000)
+                env = upstream_env(fake, 1_000, code)
                 with veogate(code, database, env, Path(root)) as stack:
                     figures = api_figures(code.name, stack.url, stack.key, seconds)
                     figures.name = f"{code.name}, {database}"
@@ -336,6 +350,7 @@ class RelayFigures:
     accept_rate: float = 0.0
     waiting_cpu: float | None = None
     waiting_window: float = 0.0
+    waiting_rss_mb: float = 0.0
     peak_rss_mb: float = 0.0
     lateness: list[float] = field(default_factory=list)
     reads_ms: list[float] = field(default_factory=list)
@@ -347,7 +362,9 @@ class RelayFigures:
     seconds: float = 0.0
 
 
-async def relay_run(name: str, stack: Stack, fake: str, jobs: int, patience: float) -> RelayFigures:
+async def relay_run(
+    name: str, stack: Stack, fake: str, jobs: int, patience: float, hold: float
+) -> RelayFigures:
     figures = RelayFigures(name, jobs)
     headers = {"Authorization": f"Bearer {stack.key}"}
     created: list[str] = []
@@ -390,13 +407,24 @@ async def relay_run(name: str, stack: Stack, fake: str, jobs: int, patience: flo
         while state["submits"] < len(created) and time.monotonic() < deadline:
             await asyncio.sleep(1)
             state = await upstream_state()
-        first_ready = min((op["ready"] for op in state["operations"]), default=time.time())
-        window = first_ready - time.time() - 1
-        if window >= 3:
+        if hold:
+            # Every operation is submitted and held: let the pollers settle into their
+            # schedule, measure, then let the upstream finish them.
+            await asyncio.sleep(SETTLE_SECONDS)
             before = cpu_seconds(pid)
-            await asyncio.sleep(window)
-            figures.waiting_cpu = (cpu_seconds(pid) - before) / window * 100
-            figures.waiting_window = window
+            await asyncio.sleep(hold)
+            figures.waiting_cpu = (cpu_seconds(pid) - before) / hold * 100
+            figures.waiting_window = hold
+            figures.waiting_rss_mb = memory_mb(pid, "VmRSS")
+            await upstream.post("/_fake/release")
+        else:
+            first_ready = min((op["ready"] for op in state["operations"]), default=time.time())
+            window = first_ready - time.time() - 1
+            if window >= 3:
+                before = cpu_seconds(pid)
+                await asyncio.sleep(window)
+                figures.waiting_cpu = (cpu_seconds(pid) - before) / window * 100
+                figures.waiting_window = window
         while time.monotonic() < deadline:
             live = stack.rows("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
             if live[0][0] == 0:
@@ -427,6 +455,8 @@ def relay_part(
     done_after: float,
     video: str,
     timeout: float,
+    hold: float,
+    replay_speed: float,
 ) -> None:
     results: list[RelayFigures] = []
     for database in databases:
@@ -434,30 +464,42 @@ def relay_part(
             name = f"{code.name}, {database}"
             print(f"relay: {name}, {jobs} jobs ...", flush=True)
             with (
-                fake_upstream(done_after, video) as fake,
+                fake_upstream(0 if hold else done_after, video, bool(hold), replay_speed) as fake,
                 tempfile.TemporaryDirectory(prefix="veogate-bench-") as root,
-                veogate(code, database, upstream_env(fake, jobs), Path(root)) as stack,
+                veogate(code, database, upstream_env(fake, jobs, code), Path(root)) as stack,
             ):
-                results.append(asyncio.run(relay_run(name, stack, fake, jobs, timeout)))
-    print(f"\nRelay load: operations done {done_after:.0f} s after submit, samples {video}")
-    for r in results:
-        late = r.lateness
-        cpu = f"{r.waiting_cpu:.1f} % ({r.waiting_window:.0f} s)" if r.waiting_cpu else "n/a"
+                figures = asyncio.run(relay_run(name, stack, fake, jobs, timeout, hold))
+                print(report(figures), flush=True)
+                results.append(figures)
+    if hold:
         print(
-            f"{r.name}: {r.jobs} jobs in {r.seconds:.0f} s\n"
-            f"  accept rate       {r.accept_rate:.0f} creates/s\n"
-            f"  CPU while waiting {cpu} of one core\n"
-            f"  peak RSS          {r.peak_rss_mb:.0f} MB\n"
-            f"  lateness s        p50 {percentile(late, 0.5):.1f}  p99 {percentile(late, 0.99):.1f}"
-            f"  max {max(late, default=float('nan')):.1f}\n"
-            f"  status reads ms   p50 {percentile(r.reads_ms, 0.5):.1f}"
-            f"  p99 {percentile(r.reads_ms, 0.99):.1f}  max {max(r.reads_ms, default=0):.0f}"
-            f"  ({len(r.reads_ms)} sampled)\n"
-            f"  outcomes          {dict(r.outcomes)}\n"
-            f"  upstream submits  {r.submits} ({r.submits / r.jobs:.3f} per job,"
-            f" at most {r.most_submits} for one job)\n"
-            f"  log               {r.errors} ERROR lines, {r.pool_exhaustion} pool exhaustion"
+            f"\nRelay load: every operation held upstream until all were submitted, then done"
+            f" in the order and {replay_speed:g}x the pace they were submitted; samples {video}"
         )
+    else:
+        print(f"\nRelay load: operations done {done_after:.0f} s after submit, samples {video}")
+    for r in results:
+        print(report(r))
+
+
+def report(r: RelayFigures) -> str:
+    late = r.lateness
+    cpu = f"{r.waiting_cpu:.1f} % ({r.waiting_window:.0f} s)" if r.waiting_cpu else "n/a"
+    return (
+        f"{r.name}: {r.jobs} jobs in {r.seconds:.0f} s\n"
+        f"  accept rate       {r.accept_rate:.0f} creates/s\n"
+        f"  CPU while waiting {cpu} of one core, RSS then {r.waiting_rss_mb:.0f} MB\n"
+        f"  peak RSS          {r.peak_rss_mb:.0f} MB\n"
+        f"  lateness s        p50 {percentile(late, 0.5):.1f}  p99 {percentile(late, 0.99):.1f}"
+        f"  max {max(late, default=float('nan')):.1f}\n"
+        f"  status reads ms   p50 {percentile(r.reads_ms, 0.5):.1f}"
+        f"  p99 {percentile(r.reads_ms, 0.99):.1f}  max {max(r.reads_ms, default=0):.0f}"
+        f"  ({len(r.reads_ms)} sampled)\n"
+        f"  outcomes          {dict(r.outcomes)}\n"
+        f"  upstream submits  {r.submits} ({r.submits / r.jobs:.3f} per job,"
+        f" at most {r.most_submits} for one job)\n"
+        f"  log               {r.errors} ERROR lines, {r.pool_exhaustion} pool exhaustion"
+    )
 
 
 def main() -> None:
@@ -470,7 +512,18 @@ def main() -> None:
     parser.add_argument(
         "--done-after", type=float, default=180.0, help="longer than creating all the jobs takes"
     )
-    parser.add_argument("--video", default="640x360x8", help="WIDTHxHEIGHTxSECONDS of samples")
+    parser.add_argument(
+        "--video", default="320x180x4", help="WIDTHxHEIGHTxSECONDS of samples (1.1 MB each)"
+    )
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=60.0,
+        help="hold every operation until all are submitted, measure CPU over this many"
+        " seconds of only waiting, then release (0: operations done --done-after s after"
+        " submit instead)",
+    )
+    parser.add_argument("--replay-speed", type=float, default=4.0)
     parser.add_argument("--api-seconds", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
@@ -483,7 +536,15 @@ def main() -> None:
             codes = [(current, args.jobs)]
             if baseline:
                 codes.append((baseline, min(args.jobs, args.baseline_jobs)))
-            relay_part(codes, databases, args.done_after, args.video, args.timeout)
+            relay_part(
+                codes,
+                databases,
+                args.done_after,
+                args.video,
+                args.timeout,
+                args.hold,
+                args.replay_speed,
+            )
 
 
 if __name__ == "__main__":

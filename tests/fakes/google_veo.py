@@ -93,6 +93,13 @@ class FakeVeo:
         """Width, height and seconds of the sample videos."""
         self.submits = 0
         self.released_wall: float | None = None
+        self.replay_on_release = False
+        """On release, an operation held since its submit is done as long after the release
+        as it was submitted after the first one (the submission pattern replayed), instead of
+        all at once."""
+        self.replay_speed = 1.0
+        """How much faster than the submissions the replay runs."""
+        self._first_submit_wall: float | None = None
         self._closing = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -151,8 +158,18 @@ class FakeVeo:
             return op.seen_done_wall
         ready = op.submitted_wall + op.script.seconds_until_done
         if self.released_wall is not None and op.submitted_wall < self.released_wall:
-            ready = max(ready, self.released_wall)
+            ready = max(ready, self.released_wall + self._replay_offset(op))
         return ready if op.script.polls_until_done == 0 else op.seen_done_wall
+
+    def _replay_offset(self, op: _Operation) -> float:
+        if not self.replay_on_release or self._first_submit_wall is None:
+            return 0.0
+        return (op.submitted_wall - self._first_submit_wall) / self.replay_speed
+
+    def _held_by_replay(self, op: _Operation) -> bool:
+        if self.released_wall is None or op.submitted_wall >= self.released_wall:
+            return False
+        return time.time() < self.released_wall + self._replay_offset(op)
 
     async def _list_operations(self, request: Request) -> Response:
         listed = [
@@ -238,6 +255,8 @@ class FakeVeo:
         count = int(payload.get("parameters", {}).get("sampleCount", 1))
         prompt = str(payload["instances"][0]["prompt"])
         self.submits += 1
+        if self._first_submit_wall is None:
+            self._first_submit_wall = time.time()
         self.operations[name] = _Operation(
             name, vertex, self.script, count, time.monotonic(), time.time(), prompt
         )
@@ -252,7 +271,7 @@ class FakeVeo:
             return google_error(404, f"operation {name} not found", "NOT_FOUND")
         op.polls += 1
         elapsed = time.monotonic() - op.created
-        held = self.holding or op.polls <= op.script.polls_until_done
+        held = self.holding or op.polls <= op.script.polls_until_done or self._held_by_replay(op)
         if held or elapsed < op.script.seconds_until_done:
             return JSONResponse({"name": name, "done": False, "metadata": {"progressPercent": 40}})
         if op.seen_done_wall is None:

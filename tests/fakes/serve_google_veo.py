@@ -22,6 +22,12 @@ def main() -> None:
     parser.add_argument("--seconds-until-done", type=float, default=60.0)
     parser.add_argument("--video", default="64x36x1", help="WIDTHxHEIGHTxSECONDS of samples")
     parser.add_argument("--hold", action="store_true", help="start holding every operation")
+    parser.add_argument(
+        "--replay-on-release",
+        action="store_true",
+        help="on release, finish operations with the spacing they were submitted with",
+    )
+    parser.add_argument("--replay-speed", type=float, default=1.0)
     parser.add_argument("--api-key", default="bench-key")
     args = parser.parse_args()
     width, height, seconds = (int(part) for part in args.video.split("x"))
@@ -30,6 +36,8 @@ def main() -> None:
     fake.record = False
     fake.video_size = (width, height, seconds)
     fake.holding = args.hold
+    fake.replay_on_release = args.replay_on_release
+    fake.replay_speed = args.replay_speed
     fake.script = VeoScript(seconds_until_done=args.seconds_until_done)
     fake.start()
     print(fake.base_url, flush=True)

@@ -3,7 +3,7 @@ times a minute, on a connection pool of its own.
 
 A relay waits on thousands of operations at once and looks at each every 10-30 s. Through
 the SDK one look cost about 1.0 ms of CPU (0.6 ms with the SDK on aiohttp); this reader
-costs about 0.1 ms (bench/bench_poll_cost.py), which is what keeps waiting nearly free.
+costs about 0.1 ms (docs/performance.md), which is what keeps waiting nearly free.
 It asks exactly what the SDK's `operations.get` asks, of the endpoint and with the
 credentials the SDK resolved (`sdk.py`), and a finished operation is still read by the
 SDK's own types (`from_api_response`); only the transport differs.
@@ -14,14 +14,20 @@ SDK's own types (`from_api_response`); only the transport differs.
 
 Answers over `LARGE_ANSWER_BYTES` (Vertex puts finished videos inline) are read at most
 `large_answers` at a time, so a wave of finished operations cannot fill the memory.
+
+A proxy named by the environment (`HTTPS_PROXY`, `NO_PROXY`) is looked up once per session:
+aiohttp's `trust_env` would read the environment and `~/.netrc` again on every request, which
+cost more than the request itself under relay load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from collections.abc import Callable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 from google.genai import errors as genai_errors
@@ -66,14 +72,14 @@ class OperationReader:
         self._large_answers = large_answers
         self._session: aiohttp.ClientSession | None = None
         self._large: asyncio.Semaphore | None = None
+        self._proxy: str | None = None
 
     def _session_here(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         if self._session is None or self._large is None:
             connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, trust_env=True
-            )
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
             self._large = asyncio.Semaphore(self._large_answers)
+            self._proxy = proxy_for(self.host.endpoint()[0])
         return self._session, self._large
 
     async def read(self, operation: str) -> dict[str, Any]:
@@ -84,7 +90,9 @@ class OperationReader:
         session, large = self._session_here()
         try:
             headers = await self.host.auth_headers()
-            async with session.request(method, url, json=body, headers=headers) as response:
+            async with session.request(
+                method, url, json=body, headers=headers, proxy=self._proxy
+            ) as response:
                 if (response.content_length or 0) > LARGE_ANSWER_BYTES:
                     async with large:
                         raw = await response.read()
@@ -107,6 +115,14 @@ class OperationReader:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url`, if any (standard library rules)."""
+    parts = urlsplit(url)
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
 
 
 def _error_details(raw: bytes) -> Any:
