@@ -27,7 +27,8 @@ from tests.providers.google.specs import b64, frames_spec, make_spec
 from veogate.errors import InvalidRequest
 from veogate.jobs.model import ImageInput
 from veogate.providers.google import GeminiApiHost, GoogleVeoProvider, UpstreamError, VertexHost
-from veogate.providers.google.client import VeoHost, translate_error
+from veogate.providers.google.client import VeoHost
+from veogate.providers.google.errors import translate_error
 from veogate.providers.remote import InputImage, InputImages, PollResult, SampleLocator
 
 MODEL_IDS = {"veo-3.1": "veo-3.1-generate-preview", "veo-3.1-fast": "veo-3.1-fast-generate-001"}
