@@ -31,6 +31,5 @@ def backoff_seconds(
     """Exponential backoff with deterministic jitter, capped; never shorter than Retry-After
     (the job's deadline still bounds the whole wait)."""
     base = min(policy["retry_max"], policy["retry_base"] * 2**attempt)
-    digest = hashlib.sha256(f"{job_id}:{what}:{attempt}".encode()).digest()
-    jittered = base * (0.5 + digest[0] / 510)  # 50%..100% of the step
+    jittered = base * (0.5 + jitter(job_id, what, attempt) * 256 / 510)  # 50%..100% of it
     return float(max(min(policy["retry_max"], jittered), retry_after or 0.0))

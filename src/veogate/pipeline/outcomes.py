@@ -1,7 +1,7 @@
 """How a job's end is recorded, whichever part of the pipeline reaches it.
 
 Each function is one unit of work inside the caller's transaction (run it through
-`db.retry.transact`); each is guarded by the job's state, so a late or repeated call never
+`db.transactions.transact`); each is guarded by the job's state, so a late or repeated call never
 overwrites an end that was already recorded (a cancellation, say).
 """
 

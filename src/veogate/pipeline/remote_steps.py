@@ -125,7 +125,12 @@ async def _claim(
     job = await repo.get(job_id)
     if job is not None and job.upstream_operation:
         await watch_operation(session, svc, job_id, provider, job.upstream_operation)
-        return {"ok": True, "operation": job.upstream_operation, "now": time.time()}
+        return {
+            "ok": True,
+            "operation": job.upstream_operation,
+            "now": time.time(),
+            "watched": True,
+        }
     limit = svc.providers.member(provider).max_in_flight
     if not await svc.in_flight.has_room(session, provider, limit):
         return _at_capacity(job_id, provider, attempt)
@@ -170,10 +175,10 @@ async def submit_upstream(
         return gate
     svc.in_flight.took(provider)
     try:
-        images = await stored_inputs(JobSpec.model_validate(spec_json), svc)
-        operation = await remote.submit(JobSpec.model_validate(spec_json), images)
+        spec = JobSpec.model_validate(spec_json)
+        operation = await remote.submit(spec, await stored_inputs(spec, svc))
     except GenerationError as exc:
         return failure(exc)
     record = functools.partial(_record, svc, job_id, provider, operation, attempt)
     await transact(svc.sessions, record, what=f"job {job_id}: recording operation {operation}")
-    return {"ok": True, "operation": operation, "now": time.time()}
+    return {"ok": True, "operation": operation, "now": time.time(), "watched": True}

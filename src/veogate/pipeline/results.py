@@ -69,6 +69,8 @@ class Submitted(TypedDict):
     ok: Literal[True]
     operation: str
     now: float
+    watched: NotRequired[bool]
+    """The step also handed the operation to the poller (absent in results of 0.1)."""
 
 
 class UpstreamFailed(TypedDict):

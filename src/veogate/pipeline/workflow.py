@@ -136,14 +136,15 @@ async def _submit_remote(job_id: str, started: Started, spec: SpecJson) -> str:
             )
         await fail_job(job_id, submitted["code"], message, [])
         return "failed"
-    # Not a step (nothing new is recorded, so workflows of 0.1 replay too): the submit step
-    # already handed the operation to the poller; this only makes sure of it.
-    svc = services()
-    await transact(
-        svc.sessions,
-        lambda s: watch_operation(s, svc, job_id, provider, submitted["operation"]),
-        what=f"job {job_id}: handing operation to the poller",
-    )
+    if not submitted.get("watched"):
+        # Recorded by veogate 0.1, whose submit step did not hand the operation over. Not a
+        # step (nothing new is recorded, so those workflows replay as they were).
+        svc = services()
+        await transact(
+            svc.sessions,
+            lambda s: watch_operation(s, svc, job_id, provider, submitted["operation"]),
+            what=f"job {job_id}: handing operation to the poller",
+        )
     return "submitted"
 
 
