@@ -105,8 +105,18 @@ def test_dead_worker_jobs_are_taken_over_without_a_second_submit(
     busiest = max(
         cluster.workers, key=lambda w: sum(1 for o in owners.values() if o == w.executor_id)
     )
-    victims = [job for job, owner in owners.items() if owner == busiest.executor_id]
     busiest.kill()
+    # The workflows the dead worker left unfinished (read after the kill: one could still
+    # end between the query above and the kill).
+    victims = [
+        row[0]
+        for row in sql(
+            cluster.database_url,
+            "SELECT workflow_uuid FROM dbos.workflow_status"
+            " WHERE status = 'PENDING' AND executor_id = %s",
+            (busiest.executor_id,),
+        )
+    ]
 
     for task_id in ids:
         task = finished(client, task_id)
