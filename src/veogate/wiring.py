@@ -12,6 +12,7 @@ from veogate.auth.keys import Caller
 from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
+from veogate.jobs.reader import JobReader, create_reader
 from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
 from veogate.memo import TtlMemo
 from veogate.pipeline.capacity import InFlight
@@ -29,6 +30,8 @@ class Services:
     catalog: Catalog
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    jobs: JobReader
+    """Status reads: one statement through the driver, no session (`jobs/reader.py`)."""
     store: ObjectStore
     signer: UrlSigner
     providers: ProviderRegistry
@@ -49,6 +52,7 @@ class Services:
         for member in self.providers.members():
             if member.remote is not None:
                 await member.remote.aclose()
+        await self.jobs.close()
         await self.engine.dispose()
 
 
@@ -84,12 +88,14 @@ def build_fetch_policy(settings: Settings) -> FetchPolicy:
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(settings.catalog_path)
-    engine = create_engine(settings.resolved_database_url, settings.database_pool_size)
+    url = settings.resolved_database_url
+    engine = create_engine(url, settings.database_pool_size)
     return Services(
         settings=settings,
         catalog=catalog,
         engine=engine,
         sessions=session_factory(engine),
+        jobs=create_reader(url, settings.database_pool_size),
         store=build_store(settings),
         signer=UrlSigner(
             settings.resolved_signing_secret(), settings.base_url, settings.url_ttl_seconds

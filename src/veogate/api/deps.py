@@ -41,8 +41,11 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 async def _caller(
-    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+    request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> CallerIdentity:
+    # Services are taken from the app, not through `ServicesDep`: each nested dependency
+    # costs a round of FastAPI's solver on every request.
+    services: Services = request.app.state.services
     secret_hash = bearer_hash(authorization)
 
     async def look_up() -> CallerIdentity:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import (
@@ -22,10 +22,13 @@ from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 _LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOBS = cast(Table, JobRow.__table__)
 _OUTPUTS = cast(Table, JobOutputRow.__table__)
+_INPUTS = cast(Table, JobInputRow.__table__)
 # Built once: status reads are the hottest path, and building a statement costs more than
 # running it on SQLite.
 _JOB_BY_ID = select(*_JOBS.c).where(_JOBS.c.id == bindparam("job_id"))
 _OUTPUTS_OF = select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == bindparam("job_id"))
+_INSERT_JOB = insert(_JOBS)
+_INSERT_INPUT = insert(_INPUTS)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -80,9 +83,28 @@ class JobRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, row: JobRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
+    async def insert(self, job: Job) -> None:
+        """A new job's row and the stored inputs it uses (Core inserts: no unit of work)."""
+        await self.session.execute(
+            _INSERT_JOB,
+            {
+                "id": job.id,
+                "owner_key_id": job.owner_key_id,
+                "dialect": job.dialect,
+                "public_model": job.spec.public_model,
+                "spec": job.spec.model_dump(mode="json"),
+                "provider": job.provider,
+                "status": job.status.value,
+                "progress": job.progress,
+                "warnings": job.warnings,
+                "created_at": job.created_at,
+            },
+        )
+        keys = sorted(set(job.spec.stored_image_keys()))
+        if keys:
+            await self.session.execute(
+                _INSERT_INPUT, [{"job_id": job.id, "storage_key": key} for key in keys]
+            )
 
     async def get(self, job_id: str) -> Job | None:
         """The job as stored now (never a copy cached in the session). Outputs are read only

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from veogate.auth.keys import Caller
-from veogate.db.tables import IdempotencyKeyRow, JobRow
+from veogate.db.tables import IdempotencyKeyRow
 from veogate.errors import IdempotencyConflict, NotFound, RateLimited
 from veogate.ids import looks_like_id, new_id
 from veogate.jobs.model import Job, JobSpec, JobStatus
+from veogate.jobs.reader import JobReader
 from veogate.jobs.repository import JobRepository, as_utc
-from veogate.memo import TtlMemo
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUOTA_RETRY_AFTER_SECONDS = 10
@@ -39,6 +39,19 @@ class Submission:
 class Submitted:
     job: Job
     created: bool
+
+
+async def read_job(reader: JobReader, caller: Caller, job_id: str) -> Job:
+    """The caller's job as stored now, for a status read (no session, one statement)."""
+    job = await reader.get(job_id) if looks_like_id(job_id) else None
+    return _owned(job, caller, job_id)
+
+
+def _owned(job: Job | None, caller: Caller, job_id: str) -> Job:
+    """Another key's job is answered exactly like a job that does not exist."""
+    if job is None or job.owner_key_id != caller.key_id:
+        raise NotFound(f"no job {job_id!r}", param="id")
+    return job
 
 
 def fingerprint(dialect: str, body: Any) -> str:
@@ -82,46 +95,45 @@ class JobService:
             )
 
     async def submit(self, caller: Caller, submission: Submission) -> Submitted:
+        """Record a new job (or find the one its Idempotency-Key already made).
+
+        Written with plain inserts, and the `Job` built from what was written rather than
+        read back: this is the whole cost of accepting a job (`docs/performance.md`)."""
         existing = await self.replay(caller, submission)
         if existing is not None:
             return Submitted(existing, created=False)
-        now = datetime.now(UTC)
-        row = JobRow(
+        job = Job(
             id=new_id(submission.id_prefix, upper=submission.upper_id),
             owner_key_id=caller.key_id,
             dialect=submission.dialect,
-            public_model=submission.spec.public_model,
-            spec=submission.spec.model_dump(mode="json"),
+            spec=submission.spec,
             provider=submission.provider,
-            status=JobStatus.QUEUED.value,
-            progress=0,
+            status=JobStatus.QUEUED,
             warnings=list(submission.warnings),
-            created_at=now,
+            created_at=datetime.now(UTC),
         )
-        await self.repo.add(row)
-        await self.repo.record_inputs(row.id, submission.spec)
+        await self.repo.insert(job)
         if submission.idempotency_key is not None:
             await self.repo.drop_idempotency(
-                caller.key_id, submission.idempotency_key, before=now - IDEMPOTENCY_WINDOW
+                caller.key_id,
+                submission.idempotency_key,
+                before=job.created_at - IDEMPOTENCY_WINDOW,
             )
             await self.repo.add_idempotency(
                 IdempotencyKeyRow(
                     owner_key_id=caller.key_id,
                     key=submission.idempotency_key,
                     request_hash=submission.request_fingerprint,
-                    job_id=row.id,
-                    created_at=now,
+                    job_id=job.id,
+                    created_at=job.created_at,
                 )
             )
-        job = await self.repo.get(row.id)
-        assert job is not None
         return Submitted(job, created=True)
 
     async def get(self, caller: Caller, job_id: str) -> Job:
+        """The caller's job, read in this session (for a unit of work that then writes)."""
         job = await self.repo.get(job_id) if looks_like_id(job_id) else None
-        if job is None or job.owner_key_id != caller.key_id:
-            raise NotFound(f"no job {job_id!r}", param="id")
-        return job
+        return _owned(job, caller, job_id)
 
     async def cancel(self, caller: Caller, job_id: str) -> tuple[Job, bool]:
         """Cancel a live job. Returns the job and whether this call cancelled it."""
@@ -134,10 +146,3 @@ class JobService:
         refreshed = await self.repo.get(job_id)
         assert refreshed is not None
         return refreshed, changed
-
-    async def estimated_seconds(
-        self, public_model: str, fallback: int, memo: TtlMemo[str, float | None]
-    ) -> int:
-        """The mean run time of the model's recent jobs (remembered in `memo`), else `fallback`."""
-        mean = await memo.get(public_model, lambda: self.repo.mean_run_seconds(public_model))
-        return fallback if mean is None else max(1, round(mean))

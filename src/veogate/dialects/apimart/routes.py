@@ -15,7 +15,7 @@ from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_create
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService
+from veogate.jobs.service import JobService, read_job
 from veogate.wiring import Services
 
 CREATE = CreateDialect(DIALECT, id_prefix="task", upper_id=True, read=read_create)
@@ -34,25 +34,30 @@ async def create_generation(
     return translate.submitted(job)
 
 
-async def _task_body(
-    job: Job, service: JobService, services: Services, language: str
-) -> dict[str, Any]:
+async def _task_body(job: Job, services: Services, language: str) -> dict[str, Any]:
     fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
-    estimated = await service.estimated_seconds(job.spec.public_model, fallback, services.estimates)
+    estimated = await _estimated_seconds(services, job.spec.public_model, fallback)
     links = await output_links(job, services)
     return translate.task(job, links, estimated, language)
+
+
+async def _estimated_seconds(services: Services, public_model: str, fallback: int) -> int:
+    """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
+
+    async def mean() -> float | None:
+        async with scoped(services.sessions) as session:
+            return await JobRepository(session).mean_run_seconds(public_model)
+
+    value = await services.estimates.get(public_model, mean)
+    return fallback if value is None else max(1, round(value))
 
 
 @router.get("/v1/tasks/{task_id}")
 async def get_task(
     task_id: str, caller: Caller, services: ServicesDep, language: str = "en"
 ) -> dict[str, Any]:
-    # The session is opened here rather than by a dependency: a generator dependency costs
-    # an exit stack per request on the hottest path.
-    async with scoped(services.sessions) as session:
-        service = JobService(JobRepository(session))
-        job = await service.get(caller, task_id)
-        return await _task_body(job, service, services, language)
+    job = await read_job(services.jobs, caller, task_id)
+    return await _task_body(job, services, language)
 
 
 @router.post("/v1/tasks/{task_id}/cancel")
@@ -69,4 +74,4 @@ async def cancel_task(
     await session.commit()
     if changed:
         await launcher.cancel(job.id)
-    return await _task_body(job, service, services, language)
+    return await _task_body(job, services, language)

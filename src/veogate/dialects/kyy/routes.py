@@ -14,11 +14,10 @@ from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, Servi
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
-from veogate.db.transactions import scoped
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_create
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService
+from veogate.jobs.service import JobService, read_job
 
 CREATE = CreateDialect(DIALECT, id_prefix="vgen", upper_id=False, read=read_create)
 
@@ -38,8 +37,7 @@ def build_router(prefix: str) -> APIRouter:
         return translate.created(job)
 
     async def get_video(video_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-        async with scoped(services.sessions) as session:  # not a dependency: see apimart's
-            job = await JobService(JobRepository(session)).get(caller, video_id)
+        job = await read_job(services.jobs, caller, video_id)
         return translate.status(job, await output_links(job, services))
 
     async def cancel_video(

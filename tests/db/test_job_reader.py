@@ -1,0 +1,174 @@
+"""Status reads through the driver (`jobs/reader.py`) see exactly what the session path sees,
+on SQLite and PostgreSQL, including writes committed after the reader connected."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.support.cluster import PG_ADMIN, fresh_database
+from veogate.auth.keys import Caller, create_key
+from veogate.auth.repository import ApiKeyRepository
+from veogate.db.engine import create_engine, session_factory
+from veogate.db.migrate import upgrade
+from veogate.db.transactions import scoped, transact
+from veogate.errors import NotFound
+from veogate.jobs.model import ImageInput, Job, JobSpec, JobStatus, Output
+from veogate.jobs.reader import JobReader, create_reader
+from veogate.jobs.repository import JobRepository
+from veogate.jobs.service import JobService, Submission, read_job
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'reads.sqlite'}"
+        upgrade(url)
+        yield url
+        return
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    with fresh_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def reader(database_url: str) -> AsyncIterator[JobReader]:
+    jobs = create_reader(database_url, pool_size=2)
+    yield jobs
+    await jobs.close()
+
+
+async def _caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Caller:
+    created = await transact(
+        sessions, lambda s: create_key(ApiKeyRepository(s), name), what="a key"
+    )
+    return Caller(key_id=created.id, name=name)
+
+
+async def _submit(
+    sessions: async_sessionmaker[AsyncSession], caller: Caller, spec: JobSpec
+) -> Job:
+    submission = Submission(
+        dialect="apimart",
+        id_prefix="task",
+        upper_id=True,
+        spec=spec,
+        idempotency_key=None,
+        request_fingerprint="f" * 64,
+        provider="preview",
+        warnings=("resolution lowered",),
+    )
+
+    async def work(session: AsyncSession) -> Job:
+        return (await JobService(JobRepository(session)).submit(caller, submission)).job
+
+    return await transact(sessions, work, what="a job")
+
+
+async def _as_stored(sessions: async_sessionmaker[AsyncSession], job_id: str) -> Job | None:
+    async with scoped(sessions) as session:
+        return await JobRepository(session).get(job_id)
+
+
+SPEC = JobSpec(
+    public_model="veo3.1-fast",
+    canonical_model="veo-3.1-fast",
+    prompt="a lighthouse at dusk, «in the rain»",
+    seed=7,
+    first_frame=ImageInput(source="data:,", field="image_urls[0]", stored_key="inputs/ab.png"),
+)
+
+
+def _output(index: int) -> Output:
+    return Output(
+        index=index,
+        storage_key=f"jobs/x/{index}.mp4",
+        size_bytes=1000 + index,
+        width=1280,
+        height=720,
+        frame_count=192,
+        fps=24.0,
+        duration_seconds=8.0,
+        has_audio=index == 0,
+    )
+
+
+async def test_a_queued_job_reads_as_the_session_reads_it(
+    sessions: async_sessionmaker[AsyncSession], reader: JobReader
+) -> None:
+    caller = await _caller(sessions, "reads")
+    submitted = await _submit(sessions, caller, SPEC)
+
+    read = await reader.get(submitted.id)
+
+    assert read is not None
+    assert read == await _as_stored(sessions, submitted.id)
+    # What `submit` returned without reading back is what was stored.
+    assert read == submitted
+    assert read.status is JobStatus.QUEUED
+    assert read.created_at.tzinfo is not None
+    assert read.spec.first_frame is not None
+    assert read.spec.first_frame.stored_key == "inputs/ab.png"
+    assert read.warnings == ["resolution lowered"]
+    assert read.outputs == []
+
+
+async def test_a_finished_job_reads_with_its_outputs_in_order(
+    sessions: async_sessionmaker[AsyncSession], reader: JobReader
+) -> None:
+    caller = await _caller(sessions, "reads")
+    job = await _submit(sessions, caller, SPEC)
+    assert await reader.get(job.id) is not None  # the reader is connected before the write
+
+    finished = datetime(2026, 11, 21, 12, 30, 15, 123456, tzinfo=UTC)
+
+    async def succeed(session: AsyncSession) -> bool:
+        repo = JobRepository(session)
+        await repo.mark_running(job.id, finished)
+        await repo.record_usage(job.id, 8.0, 1.2)
+        return await repo.record_success(job.id, [_output(1), _output(0)], finished)
+
+    assert await transact(sessions, succeed, what="success")
+
+    read = await reader.get(job.id)
+
+    assert read is not None
+    assert read == await _as_stored(sessions, job.id)
+    assert read.status is JobStatus.SUCCEEDED
+    assert [o.index for o in read.outputs] == [0, 1]
+    assert read.outputs[0].has_audio is True
+    assert read.outputs[1].has_audio is False
+    assert read.finished_at == finished
+    assert read.started_at == finished
+    assert read.usage() == {"billable_seconds": 8.0, "cost_usd": 1.2}
+
+
+async def test_a_missing_or_foreign_job_is_not_found(
+    sessions: async_sessionmaker[AsyncSession], reader: JobReader
+) -> None:
+    owner = await _caller(sessions, "owner")
+    stranger = await _caller(sessions, "stranger")
+    job = await _submit(sessions, owner, SPEC)
+
+    assert await reader.get("task_01M806Y24T54B5CH52ZC1JRA9A") is None
+    assert (await read_job(reader, owner, job.id)).id == job.id
+    for caller, job_id in [(stranger, job.id), (owner, "task_01M806Y24T54B5CH52ZC1JRA9A")]:
+        with pytest.raises(NotFound) as caught:
+            await read_job(reader, caller, job_id)
+        assert caught.value.param == "id"
