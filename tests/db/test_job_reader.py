@@ -61,9 +61,7 @@ async def _caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Call
     return Caller(key_id=created.id, name=name)
 
 
-async def _submit(
-    sessions: async_sessionmaker[AsyncSession], caller: Caller, spec: JobSpec
-) -> Job:
+async def _submit(sessions: async_sessionmaker[AsyncSession], caller: Caller, spec: JobSpec) -> Job:
     submission = Submission(
         dialect="apimart",
         id_prefix="task",

@@ -46,12 +46,20 @@ def test_remux_moves_moov_first_without_reencoding(tmp_path: Path, audio: bool) 
     source, destination = tmp_path / "in.mp4", tmp_path / "out.mp4"
     write_plain_mp4(source, audio=audio)
     assert not is_faststart(source)
-    remux_faststart(source, destination)
+    measured = remux_faststart(source, destination)
     assert is_faststart(destination)
     assert packet_digests(destination) == packet_digests(source)
     info = probe(destination)
     assert (info.width, info.height, info.frame_count) == (320, 180, 30)
     assert info.has_audio is audio
+    # What the remux measured while copying is what decoding the result measures.
+    assert measured == probe(destination, decode=False)
+    assert (measured.frame_count, measured.fps, measured.size_bytes) == (
+        info.frame_count,
+        info.fps,
+        destination.stat().st_size,
+    )
+    assert measured.duration_seconds == pytest.approx(info.duration_seconds)
     assert not list(tmp_path.glob(".*.part"))
 
 

@@ -47,6 +47,15 @@ async def test_put_replaces(store: ObjectStore, tmp_path: Path) -> None:
     assert await store.get_bytes("a/b.bin") == b"second"
 
 
+async def test_move_consumes_the_source_and_replaces(store: ObjectStore, tmp_path: Path) -> None:
+    await store.put_file("jobs/m/0.mp4", write(tmp_path, "old", b"old"), "video/mp4")
+    source = write(tmp_path, "new.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    expected = source.read_bytes()
+    await store.move_file("jobs/m/0.mp4", source, "video/mp4")
+    assert not source.exists()
+    assert await store.get_bytes("jobs/m/0.mp4") == expected
+
+
 async def test_empty_object(store: ObjectStore, tmp_path: Path) -> None:
     await store.put_file("empty", write(tmp_path, "empty", b""), "application/octet-stream")
     assert await store.exists("empty")

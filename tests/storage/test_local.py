@@ -21,6 +21,20 @@ async def test_objects_are_files_under_root(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+async def test_a_move_is_a_rename_not_a_copy(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "objects")
+    source = tmp_path / "work" / "0.mp4"
+    source.parent.mkdir()
+    source.write_bytes(b"movie")
+    inode = source.stat().st_ino
+    await store.move_file("jobs/2/0.mp4", source, "video/mp4")
+    path = store.local_path("jobs/2/0.mp4")
+    assert path is not None
+    assert path.stat().st_ino == inode
+    assert path.read_bytes() == b"movie"
+    assert not source.exists()
+
+
 async def test_traversal_never_touches_outside(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "objects")
     outside = tmp_path / "secret.txt"

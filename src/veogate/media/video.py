@@ -130,7 +130,8 @@ def _undecodable(path: Path, reason: str) -> ValueError:
     return ValueError(f"{path.name} is not a decodable MP4: {reason}")
 
 
-def _video_stream(container: Any, path: Path) -> Any:
+def video_stream(container: Any, path: Path) -> Any:
+    """The MP4's first video stream; `ValueError` if it is not an MP4 or has none."""
     if "mp4" not in container.format.name.split(","):
         raise _undecodable(path, f"the container is {container.format.name!r}")
     if not container.streams.video:
@@ -139,7 +140,7 @@ def _video_stream(container: Any, path: Path) -> Any:
 
 
 def _measure(container: Any, path: Path, size_bytes: int, faststart: bool) -> VideoProbe:
-    video = _video_stream(container, path)
+    video = video_stream(container, path)
     video.thread_type = "AUTO"
     count, first = 0, None
     end_pts: int | None = None
@@ -163,22 +164,38 @@ def _measure(container: Any, path: Path, size_bytes: int, faststart: bool) -> Vi
     )
 
 
-def _measure_packets(container: Any, path: Path, size_bytes: int, faststart: bool) -> VideoProbe:
-    video = _video_stream(container, path)
-    count = 0
-    end_pts: int | None = None
-    for packet in container.demux(video):
+class PacketTally:
+    """Frames of a video stream counted from its packets as they are demuxed (by `probe`,
+    or by a remux that measures what it copies in the same pass)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.end_pts: int | None = None
+
+    def add(self, packet: Any) -> None:
         if not packet.size:
-            continue
-        count += 1
+            return
+        self.count += 1
         if packet.pts is not None:
             packet_end = packet.pts + (packet.duration or 0)
-            end_pts = packet_end if end_pts is None else max(end_pts, packet_end)
-    codec = video.codec_context
-    if count == 0 or not codec.width or not codec.height:
-        raise _undecodable(path, "its video stream has no frames")
-    geometry = (codec.width, codec.height, codec.pix_fmt or "unknown")
-    return _probe(container, video, geometry, count, end_pts, size_bytes, faststart)
+            self.end_pts = packet_end if self.end_pts is None else max(self.end_pts, packet_end)
+
+    def measured(
+        self, container: Any, video: Any, path: Path, size_bytes: int, faststart: bool
+    ) -> VideoProbe:
+        codec = video.codec_context
+        if self.count == 0 or not codec.width or not codec.height:
+            raise _undecodable(path, "its video stream has no frames")
+        geometry = (codec.width, codec.height, codec.pix_fmt or "unknown")
+        return _probe(container, video, geometry, self.count, self.end_pts, size_bytes, faststart)
+
+
+def _measure_packets(container: Any, path: Path, size_bytes: int, faststart: bool) -> VideoProbe:
+    video = video_stream(container, path)
+    tally = PacketTally()
+    for packet in container.demux(video):
+        tally.add(packet)
+    return tally.measured(container, video, path, size_bytes, faststart)
 
 
 def _probe(

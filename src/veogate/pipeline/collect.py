@@ -1,8 +1,8 @@
 """A finished upstream operation: what it means for the job, and bringing its videos home.
 
 Each sample is streamed to a file in the job's work directory, re-muxed with `moov` first
-(packets copied, never re-encoded), measured from its packets and stored under the job's
-output key. Nothing holds a whole video in memory (Vertex AI's inline answers excepted: they
+(packets copied, never re-encoded, and measured as they are copied) and moved under the
+job's output key. Nothing holds a whole video in memory (Vertex AI's inline answers excepted: they
 arrive in the operation's JSON), and the caller bounds how many jobs collect at once.
 Storing under fixed keys makes a repeated collection (after a crash) overwrite, not add.
 """
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from veogate.errors import ProviderError
 from veogate.jobs.model import Output, output_key
 from veogate.media.remux import remux_faststart
-from veogate.media.video import probe
 from veogate.pipeline.outcomes import stored_output
 from veogate.providers.remote import PollResult, RemoteVideoProvider, SampleLocator
 from veogate.wiring import Services
@@ -66,12 +65,11 @@ async def collect(
             try:
                 await remote.download(sample, raw)
                 try:
-                    await asyncio.to_thread(remux_faststart, raw, ready)
-                    info = await asyncio.to_thread(probe, ready, decode=False)
+                    info = await asyncio.to_thread(remux_faststart, raw, ready)
                 except ValueError as exc:
                     raise ProviderError(f"sample {index} is not a usable MP4: {exc}") from exc
                 key = output_key(job_id, index)
-                await svc.store.put_file(key, ready, "video/mp4")
+                await svc.store.move_file(key, ready, "video/mp4")
             finally:
                 raw.unlink(missing_ok=True)
                 ready.unlink(missing_ok=True)

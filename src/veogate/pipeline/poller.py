@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TICK_SECONDS = 0.25
-"""How often a poller looks for due operations when it has room for more."""
+"""How often a poller claims due operations (sooner while it has a backlog)."""
 LOOK_LEASE_MARGIN_SECONDS = 30.0
 """A claim lasts the upstream request timeout plus this."""
 COLLECT_LEASE_SECONDS = 900.0
@@ -81,18 +81,38 @@ class UpstreamPoller:
 
     async def run(self) -> None:
         """Claim and look until `stop`; a failing tick is logged and tried again."""
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            began = loop.time()
             try:
-                claimed = await self._tick()
+                backlog = await self._tick()
             except Exception:
                 log.exception("poller %s: tick failed; trying again", self.provider)
-                claimed = 0
-            if claimed and len(self._looking) < self.slots:
-                continue  # there may be more due right now
+                backlog = False
+            await self._pace(began, backlog)
+        await self._flush()
+
+    async def _pace(self, began: float, backlog: bool) -> None:
+        """Wait for the next tick, so that one claim (and one flush of next due times)
+        covers every operation that came due meanwhile, never one transaction per look.
+
+        With a backlog (the last claim filled every free slot) the next tick comes as soon
+        as half the slots are free; otherwise `TICK_SECONDS` after the last one began, once
+        a slot is free."""
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            free = self.slots - len(self._looking)
+            if backlog and free >= max(1, self.slots // 2):
+                return
+            if not backlog and free > 0:
+                wait = began + TICK_SECONDS - loop.time()
+                if wait <= 0:
+                    return
+                await asyncio.sleep(wait)
+                continue
             self._room.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._room.wait(), TICK_SECONDS)
-        await self._flush()
 
     async def stop(self, grace_seconds: float) -> None:
         """Take no more; let looks in progress finish within the grace period."""
@@ -104,11 +124,13 @@ class UpstreamPoller:
             task.cancel()
         await self._flush()
 
-    async def _tick(self) -> int:
+    async def _tick(self) -> bool:
+        """Flush next due times, claim what is due; True if the claim filled every free
+        slot (more may be due now)."""
         await self._flush()
         room = self.slots - len(self._looking)
         if room <= 0 or self._stopping:
-            return 0
+            return False
         now = time.time()
         lease = now + self.services.settings.google_request_timeout_seconds
         lease += LOOK_LEASE_MARGIN_SECONDS
@@ -120,7 +142,7 @@ class UpstreamPoller:
             task = asyncio.create_task(self._look_safely(watched))
             self._looking.add(task)
             task.add_done_callback(self._looked)
-        return len(claimed)
+        return len(claimed) >= room
 
     def _looked(self, task: asyncio.Task[None]) -> None:
         self._looking.discard(task)

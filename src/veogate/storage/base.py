@@ -20,6 +20,10 @@ class ObjectStore(Protocol):
     async def put_file(self, key: str, source: Path, content_type: str) -> None:
         """Copy a local file into the store under `key` (replacing what was there)."""
 
+    async def move_file(self, key: str, source: Path, content_type: str) -> None:
+        """Put a local file into the store under `key` and remove `source` (renamed into
+        place when the store is a directory on the same filesystem: nothing is copied)."""
+
     async def get_bytes(self, key: str) -> bytes:
         """The object's content; `FileNotFoundError` if there is none."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import os
 from pathlib import Path
 
 import obstore
@@ -21,8 +24,24 @@ class LocalObjectStore(ObstoreObjects):
         with source.open("rb") as handle:
             await obstore.put_async(self._store, check_key(key), handle)
 
+    async def move_file(self, key: str, source: Path, content_type: str) -> None:
+        """Rename into place: atomic, and a finished video is never copied. Across
+        filesystems (a work directory mounted elsewhere) it is copied instead."""
+        destination = self.root / check_key(key)
+        try:
+            await asyncio.to_thread(_rename_into, source, destination)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            await super().move_file(key, source, content_type)
+
     def local_path(self, key: str) -> Path | None:
         return self.root / check_key(key)
 
     async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
         return None  # served by veogate's /files route, signed by UrlSigner
+
+
+def _rename_into(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, destination)
