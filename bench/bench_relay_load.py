@@ -525,7 +525,14 @@ def main() -> None:
         " seconds of only waiting, then release (0: operations done --done-after s after"
         " submit instead)",
     )
-    parser.add_argument("--replay-speed", type=float, default=4.0)
+    parser.add_argument(
+        "--replay-speed",
+        type=float,
+        default=1.0,
+        help="after the hold, operations are done in submit order at this multiple of the"
+        " pace they were submitted (1: the issue's protocol, each done a fixed time after its"
+        " submit; 4: a wave that outruns collection on 2 cores)",
+    )
     parser.add_argument("--api-seconds", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
