@@ -356,6 +356,8 @@ class RelayFigures:
     peak_rss_mb: float = 0.0
     lateness: list[float] = field(default_factory=list)
     reads_ms: list[float] = field(default_factory=list)
+    reads_by_phase: dict[str, list[float]] = field(default_factory=dict)
+    """The same samples by what the run was doing: creating, submitting, waiting, collecting."""
     outcomes: Counter[str] = field(default_factory=Counter)
     submits: int = 0
     most_submits: int = 0
@@ -373,6 +375,7 @@ async def relay_run(
     stop = asyncio.Event()
     started = time.monotonic()
     pid = stack.measured_pid
+    phase = "creating"
 
     async def sample_reads() -> None:
         async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=120) as client:
@@ -380,7 +383,9 @@ async def relay_run(
                 if created:
                     sent = time.perf_counter()
                     await client.get(f"/v1/tasks/{random.choice(created)}")
-                    figures.reads_ms.append((time.perf_counter() - sent) * 1000)
+                    took = (time.perf_counter() - sent) * 1000
+                    figures.reads_ms.append(took)
+                    figures.reads_by_phase.setdefault(phase, []).append(took)
                 await asyncio.sleep(0.1)
 
     sampler = asyncio.create_task(sample_reads())
@@ -399,6 +404,7 @@ async def relay_run(
     tally = creating.result()
     figures.accept_rate = tally.ok / tally.seconds
     created[:] = [a["data"][0]["task_id"] for a in tally.answers if a.get("code") == 200]
+    phase = "submitting"
     async with httpx.AsyncClient(base_url=fake, timeout=120) as upstream:
 
         async def upstream_state() -> dict[str, Any]:
@@ -412,6 +418,7 @@ async def relay_run(
         if hold:
             # Every operation is submitted and held: let the pollers settle into their
             # schedule, measure, then let the upstream finish them.
+            phase = "waiting"
             await asyncio.sleep(SETTLE_SECONDS)
             before = cpu_seconds(pid)
             await asyncio.sleep(hold)
@@ -419,6 +426,7 @@ async def relay_run(
             figures.waiting_window = hold
             figures.waiting_rss_mb = memory_mb(pid, "VmRSS")
             await upstream.post("/_fake/release")
+            phase = "collecting"
         else:
             first_ready = min((op["ready"] for op in state["operations"]), default=time.time())
             window = first_ready - time.time() - 1
@@ -487,6 +495,9 @@ def relay_part(
 def report(r: RelayFigures) -> str:
     late = r.lateness
     cpu = f"{r.waiting_cpu:.1f} % ({r.waiting_window:.0f} s)" if r.waiting_cpu else "n/a"
+    by_phase = "  ".join(
+        f"{name} {percentile(ms, 0.99):.0f}" for name, ms in r.reads_by_phase.items()
+    )
     return (
         f"{r.name}: {r.jobs} jobs in {r.seconds:.0f} s\n"
         f"  accept rate       {r.accept_rate:.0f} creates/s\n"
@@ -497,6 +508,7 @@ def report(r: RelayFigures) -> str:
         f"  status reads ms   p50 {percentile(r.reads_ms, 0.5):.1f}"
         f"  p99 {percentile(r.reads_ms, 0.99):.1f}  max {max(r.reads_ms, default=0):.0f}"
         f"  ({len(r.reads_ms)} sampled)\n"
+        f"    by phase, p99   {by_phase}\n"
         f"  outcomes          {dict(r.outcomes)}\n"
         f"  upstream submits  {r.submits} ({r.submits / r.jobs:.3f} per job,"
         f" at most {r.most_submits} for one job)\n"

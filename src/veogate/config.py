@@ -106,7 +106,10 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     s3_session_token: str | None = None
     database_pool_size: int = Field(
-        default=5, ge=1, description="PostgreSQL connections per process for the job tables."
+        default=5,
+        ge=1,
+        description="PostgreSQL connections per process for the job tables (writes; status "
+        "reads have a pool of their own of the same size).",
     )
     system_database_pool_size: int = Field(
         default=10, ge=2, description="PostgreSQL connections per process for DBOS."

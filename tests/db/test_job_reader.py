@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.support.cluster import PG_ADMIN, fresh_database
+from tests.support.cluster import PG_ADMIN, fresh_database, sql
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.db.engine import create_engine, session_factory
@@ -170,3 +170,23 @@ async def test_a_missing_or_foreign_job_is_not_found(
         with pytest.raises(NotFound) as caught:
             await read_job(reader, caller, job_id)
         assert caught.value.param == "id"
+
+
+async def test_a_read_survives_the_server_dropping_its_connections(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], reader: JobReader
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop connections")
+    caller = await _caller(sessions, "reads")
+    job = await _submit(sessions, caller, SPEC)
+    assert await reader.get(job.id) == job  # a pooled connection now exists
+
+    database = database_url.rsplit("/", 1)[1]
+    dropped = sql(
+        PG_ADMIN,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+        (database,),
+    )
+    assert dropped, "no connection of the reader was found to drop"
+
+    assert await reader.get(job.id) == job

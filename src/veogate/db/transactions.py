@@ -18,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,8 +37,13 @@ _SQLITE_TRANSIENT = ("database is locked", "database table is locked", "database
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for failures of the database itself (its availability), not of the statement."""
-    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+    """True for failures of the database itself (its availability), not of the statement:
+    through SQLAlchemy, or straight from the driver (status reads, `jobs/reader.py`)."""
+    if isinstance(error, sa_exc.TimeoutError | PoolTimeout):  # no pooled connection in time
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return any(words in str(error).lower() for words in _SQLITE_TRANSIENT)
+    if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
         return True
     if not isinstance(error, sa_exc.DBAPIError):
         return False

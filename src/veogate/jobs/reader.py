@@ -26,6 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
@@ -158,13 +159,22 @@ class PostgresJobReader(JobReader):
                 if not self._open:
                     await self._pool.open()
                     self._open = True
+        try:
+            rows = await self._rows(job_id)
+        except psycopg.OperationalError:
+            # Connections the server dropped (a restart, a failover) fail at their first
+            # use: replace every broken one in the pool, then send the read again.
+            await self._pool.check()
+            rows = await self._rows(job_id)
+        return _job_from(rows)
+
+    async def _rows(self, job_id: str) -> list[dict[str, Any]]:
         async with (
             self._pool.connection() as connection,
             connection.cursor(row_factory=dict_row) as cursor,
         ):
             await cursor.execute(self._sql, (job_id,))
-            rows = await cursor.fetchall()
-        return _job_from(rows)
+            return await cursor.fetchall()
 
     async def close(self) -> None:
         if self._open:
