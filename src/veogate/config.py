@@ -71,12 +71,6 @@ class Settings(BaseSettings):
     max_active_jobs_per_key: int = Field(
         default=50, ge=0, description="Queued + running jobs one API key may have (0: no limit)."
     )
-    create_concurrency: int = Field(
-        default=4,
-        ge=1,
-        description="Create requests validated and recorded at once per process; the rest "
-        "wait their turn, so that status reads stay fast during a burst of creates.",
-    )
     render_concurrency: int = Field(
         default=1, ge=1, description="Jobs rendered at once per process."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +37,6 @@ class Services:
     providers: ProviderRegistry
     fetcher: ImageFetcher
     rate_limiter: RateLimiter
-    creates: asyncio.Semaphore
-    """Create requests being validated and recorded in this process (`create_concurrency`)."""
     in_flight: InFlight
     """Upstream operations in flight per credential (this process's view)."""
     callers: TtlMemo[str, Caller]
@@ -111,7 +108,6 @@ def build_services(settings: Settings) -> Services:
             else None,
         ),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
-        creates=asyncio.Semaphore(settings.create_concurrency),
         in_flight=InFlight(),
         callers=TtlMemo(settings.auth_cache_seconds),
         estimates=TtlMemo(ESTIMATE_TTL_SECONDS),

@@ -56,28 +56,23 @@ async def create_job(
             param="Idempotency-Key",
         )
     body = await read_json_body(request, services.settings.max_body_bytes)
-    # Admission: a burst of creates is worked through a few at a time (the body is read
-    # first, so a slow client holds no slot). Each create runs ~1 ms on the event loop's
-    # thread; with all of a burst in progress at once, a status read arriving meanwhile
-    # would wait behind every one of them.
-    async with services.creates:
-        draft, names = dialect.read(body)
-        spec = validate(
-            draft,
-            catalog=services.catalog,
-            dialect=dialect.name,
-            default_seed=secrets.randbelow(SEED_MAX + 1),
-            names=names,
-        )
-        submission = Submission(
-            dialect=dialect.name,
-            id_prefix=dialect.id_prefix,
-            upper_id=dialect.upper_id,
-            spec=spec,
-            idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint(dialect.name, body),
-        )
-        return await accept(services, launcher, caller, submission)
+    draft, names = dialect.read(body)
+    spec = validate(
+        draft,
+        catalog=services.catalog,
+        dialect=dialect.name,
+        default_seed=secrets.randbelow(SEED_MAX + 1),
+        names=names,
+    )
+    submission = Submission(
+        dialect=dialect.name,
+        id_prefix=dialect.id_prefix,
+        upper_id=dialect.upper_id,
+        spec=spec,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint(dialect.name, body),
+    )
+    return await accept(services, launcher, caller, submission)
 
 
 async def accept(
