@@ -36,6 +36,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -231,6 +232,8 @@ class ApiFigures:
     name: str
     reads: Load
     creates: Load
+    read_p99_while_creating_ms: float = 0.0
+    """One client reading a status every 20 ms while the 32 clients create."""
 
 
 def _load(
@@ -261,8 +264,23 @@ def api_figures(name: str, url: str, key: str, seconds: float) -> ApiFigures:
     task = first.json()["data"][0]["task_id"]
     reads = _load(url, key, "GET", f"/v1/tasks/{task}", None, seconds)
     create = CREATE | {"prompt": "api {i}"}
-    creates = _load(url, key, "POST", "/v1/videos/generations", create, seconds)
-    return ApiFigures(name, reads, creates)
+    stop, read_ms = threading.Event(), list[float]()
+
+    def sample_reads() -> None:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            while not stop.wait(0.02):
+                sent = time.perf_counter()
+                client.get(f"/v1/tasks/{task}")
+                read_ms.append((time.perf_counter() - sent) * 1000)
+
+    sampler = threading.Thread(target=sample_reads)
+    sampler.start()
+    try:
+        creates = _load(url, key, "POST", "/v1/videos/generations", create, seconds)
+    finally:
+        stop.set()
+        sampler.join()
+    return ApiFigures(name, reads, creates, percentile(read_ms, 0.99))
 
 
 @contextlib.contextmanager
@@ -318,11 +336,16 @@ def api_part(codes: list[Code], databases: list[str], seconds: float) -> None:
     client = "wrk" if shutil.which("wrk") else "aiohttp"
     print(f"\nAPI, {CLIENTS} concurrent clients ({client}), {seconds:.0f} s each, rate limits off")
     columns = ("reads/s", "p50 ms", "p99 ms", "creates/s", "p50 ms", "p99 ms")
-    print(f"{'':<34}" + "".join(f"{c:>{11 if c == 'creates/s' else 9}}" for c in columns))
+    print(
+        f"{'':<34}"
+        + "".join(f"{c:>{11 if c == 'creates/s' else 9}}" for c in columns)
+        + "  read p99 ms while creating"
+    )
     for r in results:
         print(
             f"{r.name:<34}{r.reads.rate:>9.0f}{r.reads.p50_ms:>9.1f}{r.reads.p99_ms:>9.1f}"
             f"{r.creates.rate:>11.0f}{r.creates.p50_ms:>9.1f}{r.creates.p99_ms:>9.1f}"
+            f"{r.read_p99_while_creating_ms:>9.1f}"
             f"{'' if not (r.reads.non_2xx + r.creates.non_2xx) else '  non-2xx!'}"
         )
     bare = results[0]
