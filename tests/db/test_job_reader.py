@@ -172,11 +172,10 @@ async def test_a_missing_or_foreign_job_is_not_found(
         assert caught.value.param == "id"
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_read_survives_the_server_dropping_its_connections(
     database_url: str, sessions: async_sessionmaker[AsyncSession], reader: JobReader
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no server to drop connections")
     caller = await _caller(sessions, "reads")
     job = await _submit(sessions, caller, SPEC)
     assert await reader.get(job.id) == job  # a pooled connection now exists
