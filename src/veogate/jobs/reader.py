@@ -29,45 +29,20 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import make_url
 
 from veogate.db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, sqlite_path
-from veogate.jobs.model import Job
+from veogate.db.tables import JobRow
+from veogate.jobs.model import Job, Output
 from veogate.jobs.repository import to_job
 
-_JOB_COLUMNS = (
-    "id",
-    "owner_key_id",
-    "dialect",
-    "spec",
-    "status",
-    "progress",
-    "provider",
-    "error_code",
-    "error_message",
-    "warnings",
-    "created_at",
-    "started_at",
-    "finished_at",
-    "files_expired_at",
-    "upstream_operation",
-    "billable_seconds",
-    "cost_usd",
-)
-_OUTPUT_COLUMNS = (
-    "index",
-    "storage_key",
-    "content_type",
-    "size_bytes",
-    "width",
-    "height",
-    "frame_count",
-    "fps",
-    "duration_seconds",
-    "has_audio",
-)
-_DATETIMES = ("created_at", "started_at", "finished_at", "files_expired_at")
-_JSON = ("spec", "warnings")
+# Derived from the models and the table, so a column added to `Job` or `Output` is read too.
+_JOB_COLUMNS = tuple(name for name in Job.model_fields if name != "outputs")
+_OUTPUT_COLUMNS = tuple(Output.model_fields)
+_TYPES = {column.name: column.type for column in JobRow.__table__.columns}
+_DATETIMES = tuple(c for c in _JOB_COLUMNS if isinstance(_TYPES[c], DateTime))
+_JSON = tuple(c for c in _JOB_COLUMNS if isinstance(_TYPES[c], JSON))
 
 
 def _select(placeholder: str) -> str:
@@ -150,15 +125,13 @@ class PostgresJobReader(JobReader):
             name="veogate-reads",
         )
         self._sql = _select("%s")
-        self._opened = asyncio.Lock()
-        self._open = False
+        self._opening = asyncio.Lock()
 
     async def get(self, job_id: str) -> Job | None:
-        if not self._open:
-            async with self._opened:
-                if not self._open:
+        if self._pool.closed:  # opened at the first read, on the serving loop
+            async with self._opening:
+                if self._pool.closed:
                     await self._pool.open()
-                    self._open = True
         try:
             rows = await self._rows(job_id)
         except psycopg.OperationalError:
@@ -177,9 +150,8 @@ class PostgresJobReader(JobReader):
             return await cursor.fetchall()
 
     async def close(self) -> None:
-        if self._open:
+        if not self._pool.closed:
             await self._pool.close()
-            self._open = False
 
 
 def create_reader(url: str, pool_size: int) -> JobReader:

@@ -27,15 +27,17 @@ class LocalObjectStore(ObstoreObjects):
     async def move_file(self, key: str, source: Path, content_type: str) -> None:
         """Rename into place: atomic, and a finished video is never copied. Across
         filesystems (a work directory mounted elsewhere) it is copied instead."""
-        destination = self.root / check_key(key)
         try:
-            await asyncio.to_thread(_rename_into, source, destination)
+            await asyncio.to_thread(_rename_into, source, self._path(key))
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
             await super().move_file(key, source, content_type)
 
     def local_path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
     async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
