@@ -138,7 +138,7 @@ async def test_a_finished_job_reads_with_its_outputs_in_order(
 
     async def succeed(session: AsyncSession) -> bool:
         repo = JobRepository(session)
-        await repo.mark_running(job.id, finished)
+        await repo.start(job.id, finished)
         await repo.record_usage(job.id, 8.0, 1.2)
         return await repo.record_success(job.id, [_output(1), _output(0)], finished)
 

@@ -100,10 +100,10 @@ def test_kill_9_mid_render_loses_and_repeats_nothing(fresh_server: ServerProcess
         assert starts[done] == 1, f"sample {done} had finished before the kill but ran again"
     for cut in interrupted:
         assert starts[cut] == 2, f"sample {cut} was cut off by the kill and must run again once"
-    begins = Counter(job for job, kind, _ in after if kind == "started")
+    begins = Counter(job for job, kind, _ in after if kind == "job.started")
     for job in begun_before:
         assert begins[job] == 1, f"job {job} began twice"
-    successes = Counter(job for job, kind, _ in after if kind == "succeeded")
+    successes = Counter(job for job, kind, _ in after if kind == "job.succeeded")
     assert set(successes.values()) == {1}
     assert len(successes) == len(task_ids) + 1
     stored_files = list((fresh_server.data_dir / "objects" / "jobs").rglob("*.mp4"))

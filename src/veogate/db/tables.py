@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -40,6 +41,8 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    """Signs webhooks sent to the URLs given per request (`whsec_...`; made when first needed)."""
 
 
 class JobRow(Base):
@@ -67,6 +70,10 @@ class JobRow(Base):
     cost_usd: Mapped[float | None]
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When a worker handed the job to the workflow engine (None: still in the inbox)."""
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
+    """Where the request asked its terminal event to be sent (a webhook)."""
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Deleted by its owner: files gone, reads answer 404; the row stays for the record."""
 
     __table_args__ = (
         Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),
@@ -106,7 +113,13 @@ class IdempotencyKeyRow(Base):
 
 
 class JobEventRow(Base):
-    """An append-only history of what happened to a job (and how often)."""
+    """What happened to a job, in the order it was written: the outbox.
+
+    Events (`jobs.lifecycle.EventType`, `owner_key_id` set) are written by
+    `JobRepository` in the transaction of the change they report, and read by webhooks and
+    server-sent events; `fanout` marks those not yet turned into webhook deliveries. Step
+    notes (`StepNote`, `owner_key_id` NULL) are the pipeline's own trail.
+    """
 
     __tablename__ = "job_events"
 
@@ -115,6 +128,64 @@ class JobEventRow(Base):
     kind: Mapped[str] = mapped_column(String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner_key_id: Mapped[str | None] = mapped_column(String(40))
+    fanout: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_job_events_owner", "owner_key_id", "id"),
+        Index(
+            "ix_job_events_fanout",
+            "id",
+            sqlite_where=text("fanout"),
+            postgresql_where=text("fanout"),
+        ),
+    )
+
+
+class WebhookEndpointRow(Base):
+    """A URL an API key's events are sent to (`veogate webhooks add`)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(200))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDeliveryRow(Base):
+    """One event to send to one URL: its attempts and how they went.
+
+    `endpoint_id` is NULL for a URL given with the request (`callback_url`). `next_at`
+    (seconds since the epoch) is when the next attempt is due, and while a sender holds the
+    delivery, the end of its lease.
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("job_events.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(40), index=True)
+    owner_key_id: Mapped[str] = mapped_column(String(40), index=True)
+    endpoint_id: Mapped[str | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_webhook_deliveries_due", "state", "next_at"),)
 
 
 class JobInputRow(Base):

@@ -139,6 +139,9 @@ class Job(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     files_expired_at: datetime | None = None
+    deleted_at: datetime | None = None
+    callback_url: str | None = None
+    """Where the request asked for its terminal event to be sent."""
     upstream_operation: str | None = None
     billable_seconds: float | None = None
     cost_usd: float | None = None

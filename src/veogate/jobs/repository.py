@@ -6,7 +6,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import (
@@ -17,18 +31,58 @@ from veogate.db.tables import (
     JobRow,
     UpstreamOperationRow,
 )
+from veogate.jobs.lifecycle import PROGRESS_STEP, EventType, StepNote, arrival_event, sources
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 
 _LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 _JOBS = cast(Table, JobRow.__table__)
 _OUTPUTS = cast(Table, JobOutputRow.__table__)
 _INPUTS = cast(Table, JobInputRow.__table__)
+_EVENTS = cast(Table, JobEventRow.__table__)
 # Built once: status reads are the hottest path, and building a statement costs more than
 # running it on SQLite.
 _JOB_BY_ID = select(*_JOBS.c).where(_JOBS.c.id == bindparam("job_id"))
 _OUTPUTS_OF = select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == bindparam("job_id"))
 _INSERT_JOB = insert(_JOBS)
 _INSERT_INPUT = insert(_INPUTS)
+_INSERT_EVENT = insert(_EVENTS)
+NOTIFY_CHANNEL = "veogate_events"
+"""On PostgreSQL every transaction that writes events notifies this channel on commit."""
+
+
+def _events_of_jobs(kind: EventType, where: Any, detail: Any) -> Any:
+    """INSERT ... SELECT: one `kind` event for each job row matching `where`."""
+    return insert(_EVENTS).from_select(
+        ["job_id", "kind", "detail", "at", "owner_key_id", "fanout"],
+        select(
+            _JOBS.c.id,
+            literal(kind.value),
+            detail,
+            bindparam("at"),
+            _JOBS.c.owner_key_id,
+            true(),
+        ).where(where),
+    )
+
+
+_PERCENT = bindparam("pct", type_=Integer)
+# Progress: an event only when the job enters a new step (written before the row moves).
+_PROGRESS_EVENT = _events_of_jobs(
+    EventType.PROGRESS,
+    (_JOBS.c.id == bindparam("key"))
+    & (_JOBS.c.status == JobStatus.RUNNING.value)
+    & (_JOBS.c.progress / PROGRESS_STEP < _PERCENT / PROGRESS_STEP),
+    bindparam("detail", type_=JSON),
+)
+_PROGRESS = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id == bindparam("key"),
+        _JOBS.c.status == JobStatus.RUNNING.value,
+        _JOBS.c.progress < _PERCENT,
+    )
+    .values(progress=_PERCENT)
+)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -58,6 +112,8 @@ def to_job(row: Any, outputs: Sequence[Any]) -> Job:
         started_at=_maybe_utc(row.started_at),
         finished_at=_maybe_utc(row.finished_at),
         files_expired_at=_maybe_utc(row.files_expired_at),
+        deleted_at=_maybe_utc(row.deleted_at),
+        callback_url=row.callback_url,
         upstream_operation=row.upstream_operation,
         billable_seconds=row.billable_seconds,
         cost_usd=row.cost_usd,
@@ -98,6 +154,7 @@ class JobRepository:
                 "progress": job.progress,
                 "warnings": job.warnings,
                 "created_at": job.created_at,
+                "callback_url": job.callback_url,
             },
         )
         keys = sorted(set(job.spec.stored_image_keys()))
@@ -105,6 +162,69 @@ class JobRepository:
             await self.session.execute(
                 _INSERT_INPUT, [{"job_id": job.id, "storage_key": key} for key in keys]
             )
+        await self._publish(job.id, job.owner_key_id, EventType.QUEUED, {}, job.created_at)
+
+    # ------------------------------------------------------------------ the one writer
+
+    async def transition(
+        self,
+        job_id: str,
+        target: JobStatus,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> bool:
+        """Move the job to `target` if `jobs.lifecycle` allows it from where it is, setting
+        `values` too, and write the event of its arrival in the same transaction. False (and
+        nothing written) if it may not move: it ended meanwhile, say. Every change of a
+        job's status goes through here."""
+        allowed = [status.value for status in sources(target)]
+        moved = await self.session.execute(
+            update(_JOBS)
+            .where(_JOBS.c.id == job_id, _JOBS.c.status.in_(allowed))
+            .values(status=target.value, **values)
+            .returning(_JOBS.c.owner_key_id)
+        )
+        owner = moved.scalar_one_or_none()
+        if owner is None:
+            return False
+        if target.terminal:
+            await self._stop_watching(job_id)
+        await self._publish(job_id, owner, arrival_event(target), detail or {}, now)
+        return True
+
+    async def _publish(
+        self, job_id: str, owner_key_id: str, kind: EventType, detail: dict[str, Any], now: datetime
+    ) -> None:
+        await self.session.execute(
+            _INSERT_EVENT,
+            {
+                "job_id": job_id,
+                "kind": kind.value,
+                "detail": detail,
+                "at": now,
+                "owner_key_id": owner_key_id,
+                "fanout": True,
+            },
+        )
+        await self._notify()
+
+    async def _notify(self) -> None:
+        """Wake the event streams of every process when this transaction commits
+        (PostgreSQL; on SQLite they look at the table a few times a second)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL}
+            )
+
+    async def note(
+        self, job_id: str, kind: StepNote, detail: dict[str, Any], now: datetime
+    ) -> None:
+        """A step of the pipeline's own trail (never delivered to clients)."""
+        await self.session.execute(
+            _INSERT_EVENT,
+            {"job_id": job_id, "kind": kind.value, "detail": detail, "at": now, "fanout": False},
+        )
 
     async def get(self, job_id: str) -> Job | None:
         """The job as stored now (never a copy cached in the session). Outputs are read only
@@ -137,55 +257,52 @@ class JobRepository:
             )
         )
 
-    async def mark_running(self, job_id: str, now: datetime) -> bool:
-        """queued -> running (or stay running, after a restart). False if already ended."""
-        result = await self.session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
-            .values(
-                status=JobStatus.RUNNING.value, started_at=func.coalesce(JobRow.started_at, now)
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    async def start(self, job_id: str, now: datetime) -> bool:
+        """queued -> running."""
+        return await self.transition(job_id, JobStatus.RUNNING, now, started_at=now)
 
-    async def set_progress(self, job_id: str, progress: int) -> None:
-        await self.session.execute(
-            update(JobRow)
-            .where(
-                JobRow.id == job_id,
-                JobRow.status == JobStatus.RUNNING.value,
-                JobRow.progress < progress,
-            )
-            .values(progress=progress)
-        )
+    async def set_progress(self, job_id: str, progress: int, now: datetime) -> None:
+        await self.set_progress_many({job_id: progress}, now)
+
+    async def set_progress_many(self, progress: dict[str, int], now: datetime) -> None:
+        """Raise running jobs' progress (never lower it), with a `job.progress` event for
+        each job that enters a new step. Two statements for any number of jobs."""
+        if not progress:
+            return
+        rows = [
+            {"key": job_id, "pct": pct, "at": now, "detail": {"progress": pct}}
+            for job_id, pct in progress.items()
+        ]
+        connection = await self.session.connection()
+        await connection.execute(_PROGRESS_EVENT, rows)
+        await connection.execute(_PROGRESS, [{"key": r["key"], "pct": r["pct"]} for r in rows])
+        await self._notify()
 
     async def record_success(self, job_id: str, outputs: Sequence[Output], now: datetime) -> bool:
-        result = await self.session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
-            .values(status=JobStatus.SUCCEEDED.value, progress=100, finished_at=now)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        """running -> succeeded with its outputs. False if it had ended."""
+        detail = {"outputs": len(outputs)}
+        if not await self.transition(
+            job_id, JobStatus.SUCCEEDED, now, detail, progress=100, finished_at=now
+        ):
             return False
-        await self._stop_watching(job_id)
         await self.session.execute(delete(JobOutputRow).where(JobOutputRow.job_id == job_id))
         self.session.add_all(JobOutputRow(job_id=job_id, **o.model_dump()) for o in outputs)
         await self.session.flush()
         return True
 
     async def record_end(
-        self, job_id: str, status: JobStatus, now: datetime, code: str | None, message: str | None
+        self, job_id: str, status: JobStatus, now: datetime, code: str, message: str
     ) -> bool:
         """Move a live job to FAILED or CANCELLED; False if it had already ended."""
-        result = await self.session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.status.in_(_LIVE))
-            .values(status=status.value, finished_at=now, error_code=code, error_message=message)
+        return await self.transition(
+            job_id,
+            status,
+            now,
+            {"code": code, "message": message},
+            finished_at=now,
+            error_code=code,
+            error_message=message,
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            return False
-        await self._stop_watching(job_id)
-        return True
 
     async def _stop_watching(self, job_id: str) -> None:
         """An ended job has no upstream operation left to wait on."""
@@ -338,11 +455,12 @@ class JobRepository:
     async def expirable(
         self, finished_before: datetime, limit: int = 500
     ) -> list[tuple[str, list[str]]]:
-        """Ended jobs whose files are still kept, with their storage keys."""
+        """Ended jobs whose files are still kept, with their storage keys: those that ended
+        before `finished_before`, and any deleted by its owner."""
         jobs = await self.session.execute(
             select(JobRow.id)
             .where(
-                JobRow.finished_at < finished_before,
+                or_(JobRow.finished_at < finished_before, JobRow.deleted_at.is_not(None)),
                 JobRow.files_expired_at.is_(None),
                 JobRow.status.not_in(_LIVE),
             )
@@ -362,9 +480,33 @@ class JobRepository:
         return list(by_job.items())
 
     async def mark_files_expired(self, job_ids: Sequence[str], now: datetime) -> None:
+        """Record that these jobs' files are gone, with a `job.expired` event for each that
+        was not deleted by its owner (a deleted job has said its last word)."""
+        kept = _JOBS.c.id.in_(job_ids) & _JOBS.c.files_expired_at.is_(None)
         await self.session.execute(
-            update(JobRow).where(JobRow.id.in_(job_ids)).values(files_expired_at=now)
+            _events_of_jobs(
+                EventType.EXPIRED, kept & _JOBS.c.deleted_at.is_(None), literal({}, JSON)
+            ),
+            {"at": now},
         )
+        await self.session.execute(update(_JOBS).where(kept).values(files_expired_at=now))
+        await self._notify()
+
+    async def mark_deleted(self, job_id: str, now: datetime) -> bool:
+        """An ended job deleted by its owner, with its `job.deleted` event. False if it is
+        live or already deleted."""
+        ended = [s.value for s in JobStatus if s.terminal]
+        gone = await self.session.execute(
+            update(_JOBS)
+            .where(_JOBS.c.id == job_id, _JOBS.c.status.in_(ended), _JOBS.c.deleted_at.is_(None))
+            .values(deleted_at=now)
+            .returning(_JOBS.c.owner_key_id)
+        )
+        owner = gone.scalar_one_or_none()
+        if owner is None:
+            return False
+        await self._publish(job_id, owner, EventType.DELETED, {}, now)
+        return True
 
     async def mean_run_seconds(self, public_model: str, limit: int = 50) -> float | None:
         """Mean wall time (created -> finished) of the model's recent successful jobs."""
@@ -377,9 +519,3 @@ class JobRepository:
         rows = (await self.session.execute(recent)).tuples().all()
         spans = [(f - c).total_seconds() for c, f in rows if f is not None]
         return sum(spans) / len(spans) if spans else None
-
-    async def add_event(
-        self, job_id: str, kind: str, detail: dict[str, Any], now: datetime
-    ) -> None:
-        self.session.add(JobEventRow(job_id=job_id, kind=kind, detail=detail, at=now))
-        await self.session.flush()

@@ -48,8 +48,9 @@ async def read_job(reader: JobReader, caller: Caller, job_id: str) -> Job:
 
 
 def _owned(job: Job | None, caller: Caller, job_id: str) -> Job:
-    """Another key's job is answered exactly like a job that does not exist."""
-    if job is None or job.owner_key_id != caller.key_id:
+    """Another key's job, or a deleted one, is answered exactly like a job that does not
+    exist."""
+    if job is None or job.owner_key_id != caller.key_id or job.deleted_at is not None:
         raise NotFound(f"no job {job_id!r}", param="id")
     return job
 
@@ -146,3 +147,16 @@ class JobService:
         refreshed = await self.repo.get(job_id)
         assert refreshed is not None
         return refreshed, changed
+
+    async def delete(self, caller: Caller, job_id: str) -> tuple[Job, bool]:
+        """Delete the caller's job: cancelled first if it is live; its files are deleted by
+        the retention sweep (`pipeline/retention.py`), which runs on every worker. Returns
+        the job as it was and whether this call deleted it."""
+        job = await self.get(caller, job_id)
+        now = datetime.now(UTC)
+        if not job.status.terminal:
+            await self.repo.record_end(job_id, JobStatus.CANCELLED, now, "cancelled", "cancelled")
+        deleted = await self.repo.mark_deleted(job_id, now)
+        refreshed = await self.repo.get(job_id)
+        assert refreshed is not None
+        return refreshed, deleted

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veogate.db.tables import JobRow, UpstreamOperationRow
+from veogate.db.tables import UpstreamOperationRow
+from veogate.jobs.repository import JobRepository
 
 _T = cast(Table, UpstreamOperationRow.__table__)
-_JOBS = cast(Table, JobRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -139,18 +140,8 @@ class OperationRepository:
                 for u in updates
             ],
         )
-        progressed = [{"key": u.job_id, "pct": u.progress} for u in updates if u.progress]
-        if progressed:
-            await connection.execute(
-                update(_JOBS)
-                .where(
-                    _JOBS.c.id == bindparam("key"),
-                    _JOBS.c.status == "running",
-                    _JOBS.c.progress < bindparam("pct"),
-                )
-                .values(progress=bindparam("pct")),
-                progressed,
-            )
+        progressed = {u.job_id: u.progress for u in updates if u.progress}
+        await JobRepository(self.session).set_progress_many(progressed, datetime.now(UTC))
 
     async def hold(self, job_id: str, until: float) -> None:
         """Extend the lease on one operation (while its videos are downloaded)."""

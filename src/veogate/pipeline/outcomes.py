@@ -61,17 +61,13 @@ async def record_success(
     await repo.record_usage(job_id, seconds, round(seconds * price, 6))
     for warning in warnings:
         await repo.add_warning(job_id, warning)
-    await repo.add_event(job_id, "succeeded", {"outputs": len(outputs)}, datetime.now(UTC))
     return True
 
 
 async def record_failure(session: AsyncSession, job_id: str, code: str, message: str) -> bool:
     """queued/running -> failed, saying why. False if it had ended."""
     repo = JobRepository(session)
-    if not await repo.record_end(job_id, JobStatus.FAILED, datetime.now(UTC), code, message):
-        return False
-    await repo.add_event(job_id, "failed", {"code": code, "message": message}, datetime.now(UTC))
-    return True
+    return await repo.record_end(job_id, JobStatus.FAILED, datetime.now(UTC), code, message)
 
 
 async def ended_as(session: AsyncSession, job_id: str) -> JobStatus | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 from veogate.db.transactions import transact
 from veogate.jobs.repository import JobRepository
@@ -41,7 +42,7 @@ class ProgressWriter:
     async def _write(self, percent: int) -> None:
         await transact(
             services().sessions,
-            lambda s: JobRepository(s).set_progress(self.job_id, percent),
+            lambda s: JobRepository(s).set_progress(self.job_id, percent, datetime.now(UTC)),
             what=f"job {self.job_id}: recording progress",
         )
 

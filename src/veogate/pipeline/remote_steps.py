@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.transactions import transact
 from veogate.errors import GenerationError, ProviderError
+from veogate.jobs.lifecycle import StepNote
 from veogate.jobs.model import JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline.backoff import jitter
@@ -136,7 +137,7 @@ async def _claim(
         return _at_capacity(job_id, provider, attempt)
     if not await repo.claim_submit(job_id, attempt):
         return failure(_submit_lost())
-    await repo.add_event(job_id, "submit_sent", {"attempt": attempt}, datetime.now(UTC))
+    await repo.note(job_id, StepNote.SUBMIT_SENT, {"attempt": attempt}, datetime.now(UTC))
     return None
 
 
@@ -148,7 +149,7 @@ async def _record(
     await repo.set_operation(job_id, operation)
     await watch_operation(session, svc, job_id, provider, operation)
     detail = {"operation": operation, "attempt": attempt}
-    await repo.add_event(job_id, "submitted", detail, datetime.now(UTC))
+    await repo.note(job_id, StepNote.SUBMITTED, detail, datetime.now(UTC))
 
 
 @DBOS.step(name="veogate.submit_upstream")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veogate.db.transactions import scoped, transact
 from veogate.errors import GenerationError
 from veogate.jobs.inputs import fetch_remote_images
+from veogate.jobs.lifecycle import StepNote
 from veogate.jobs.model import JobSpec, JobStatus, Output, output_key
 from veogate.jobs.repository import JobRepository
 from veogate.media.video import probe
@@ -43,9 +44,9 @@ from veogate.wiring import Services
 log = logging.getLogger(__name__)
 
 
-async def _event(svc: Services, job_id: str, kind: str, detail: dict[str, Any]) -> None:
+async def _note(svc: Services, job_id: str, kind: StepNote, detail: dict[str, Any]) -> None:
     async def add(session: AsyncSession) -> None:
-        await JobRepository(session).add_event(job_id, kind, detail, datetime.now(UTC))
+        await JobRepository(session).note(job_id, kind, detail, datetime.now(UTC))
 
     await transact(svc.sessions, add, what=f"job {job_id}: recording {kind}")
 
@@ -53,9 +54,11 @@ async def _event(svc: Services, job_id: str, kind: str, detail: dict[str, Any]) 
 async def _begin(svc: Services, job_id: str, session: AsyncSession) -> Started | None:
     repo = JobRepository(session)
     job = await repo.get(job_id)
-    if job is None or not await repo.mark_running(job_id, datetime.now(UTC)):
+    if job is None or job.status.terminal:
         return None
-    await repo.add_event(job_id, "started", {}, datetime.now(UTC))
+    # Still running: this is a replay after a restart, which starts nothing new.
+    if job.status is JobStatus.QUEUED and not await repo.start(job_id, datetime.now(UTC)):
+        return None  # cancelled meanwhile
     if not svc.providers.has(job.provider):
         message = f"provider {job.provider!r} is not configured on this worker"
         await repo.record_end(
@@ -101,7 +104,7 @@ async def resolve_inputs(job_id: str, spec_json: SpecJson) -> ResolveResult:
         repo = JobRepository(session)
         await repo.update_spec(job_id, resolved)
         keys = resolved.stored_image_keys()
-        await repo.add_event(job_id, "inputs_stored", {"keys": keys}, datetime.now(UTC))
+        await repo.note(job_id, StepNote.INPUTS_STORED, {"keys": keys}, datetime.now(UTC))
 
     await transact(svc.sessions, record, what=f"job {job_id}: recording its inputs")
     return {"ok": True, "spec": resolved.model_dump(mode="json")}
@@ -135,7 +138,7 @@ async def render_sample(
     """Generate one sample, store it, and return what was measured from the stored file."""
     svc = services()
     spec = JobSpec.model_validate(spec_json)
-    await _event(svc, job_id, "sample_started", {"index": index})
+    await _note(svc, job_id, StepNote.SAMPLE_STARTED, {"index": index})
     work = svc.work_dir / job_id
     work.mkdir(parents=True, exist_ok=True)
     destination = work / f"{index}.mp4"
@@ -158,7 +161,7 @@ async def render_sample(
         await progress.flush()
         destination.unlink(missing_ok=True)
     output = stored_output(index, key, info)
-    await _event(svc, job_id, "sample_stored", {"index": index})
+    await _note(svc, job_id, StepNote.SAMPLE_STORED, {"index": index})
     return {"ok": True, "output": output.model_dump(mode="json")}
 
 
