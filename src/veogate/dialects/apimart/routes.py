@@ -7,16 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
-from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
-from veogate.db.transactions import scoped
 from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_create
-from veogate.jobs.model import Job
+from veogate.dialects.status import apimart_task
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, read_job
-from veogate.wiring import Services
 
 CREATE = CreateDialect(DIALECT, id_prefix="task", upper_id=True, read=read_create)
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
@@ -34,30 +31,12 @@ async def create_generation(
     return translate.submitted(job)
 
 
-async def _task_body(job: Job, services: Services, language: str) -> dict[str, Any]:
-    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
-    estimated = await _estimated_seconds(services, job.spec.public_model, fallback)
-    links = await output_links(job, services)
-    return translate.task(job, links, estimated, language)
-
-
-async def _estimated_seconds(services: Services, public_model: str, fallback: int) -> int:
-    """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
-
-    async def mean() -> float | None:
-        async with scoped(services.sessions) as session:
-            return await JobRepository(session).mean_run_seconds(public_model)
-
-    value = await services.estimates.get(public_model, mean)
-    return fallback if value is None else max(1, round(value))
-
-
 @router.get("/v1/tasks/{task_id}")
 async def get_task(
     task_id: str, caller: Caller, services: ServicesDep, language: str = "en"
 ) -> dict[str, Any]:
     job = await read_job(services.jobs, caller, task_id)
-    return await _task_body(job, services, language)
+    return await apimart_task(job, services, language)
 
 
 @router.post("/v1/tasks/{task_id}/cancel")
@@ -74,4 +53,4 @@ async def cancel_task(
     await session.commit()
     if changed:
         await launcher.cancel(job.id)
-    return await _task_body(job, services, language)
+    return await apimart_task(job, services, language)

@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
-from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_create
+from veogate.dialects.status import kyy_status
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, read_job
 
@@ -38,7 +38,7 @@ def build_router(prefix: str) -> APIRouter:
 
     async def get_video(video_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
         job = await read_job(services.jobs, caller, video_id)
-        return translate.status(job, await output_links(job, services))
+        return await kyy_status(job, services)
 
     async def cancel_video(
         video_id: str,
@@ -51,7 +51,7 @@ def build_router(prefix: str) -> APIRouter:
         await session.commit()
         if changed:
             await launcher.cancel(job.id)
-        return translate.status(job, await output_links(job, services))
+        return await kyy_status(job, services)
 
     for base in prefixes:
         router.add_api_route(f"{base}/v1/veo/videos", create_video, methods=["POST"])

@@ -1,0 +1,52 @@
+"""A job as its own dialect answers a status read: for status routes, webhooks and events.
+
+Each dialect registers how it renders a job; `render_status` picks by the dialect the job was
+created in, so a webhook or an event carries exactly what that client reads when it polls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from veogate.api.links import output_links
+from veogate.db.transactions import scoped
+from veogate.dialects.apimart import translate as apimart
+from veogate.dialects.apimart.schemas import DIALECT as APIMART
+from veogate.dialects.kyy import translate as kyy
+from veogate.dialects.kyy.schemas import DIALECT as KYY
+from veogate.jobs.model import Job
+from veogate.jobs.repository import JobRepository
+from veogate.wiring import Services
+
+RenderStatus = Callable[[Job, Services], Awaitable[dict[str, Any]]]
+
+
+async def kyy_status(job: Job, services: Services) -> dict[str, Any]:
+    return kyy.status(job, await output_links(job, services))
+
+
+async def apimart_task(job: Job, services: Services, language: str = "en") -> dict[str, Any]:
+    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
+    estimated = await _estimated_seconds(services, job.spec.public_model, fallback)
+    links = await output_links(job, services)
+    return apimart.task(job, links, estimated, language)
+
+
+async def _estimated_seconds(services: Services, public_model: str, fallback: int) -> int:
+    """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
+
+    async def mean() -> float | None:
+        async with scoped(services.sessions) as session:
+            return await JobRepository(session).mean_run_seconds(public_model)
+
+    value = await services.estimates.get(public_model, mean)
+    return fallback if value is None else max(1, round(value))
+
+
+_BY_DIALECT: dict[str, RenderStatus] = {KYY: kyy_status, APIMART: apimart_task}
+
+
+async def render_status(job: Job, services: Services) -> dict[str, Any]:
+    """The job's status body in the dialect it was created in."""
+    return await _BY_DIALECT[job.dialect](job, services)
