@@ -71,7 +71,7 @@ _PROGRESS_EVENT = _events_of_jobs(
     EventType.PROGRESS,
     (_JOBS.c.id == bindparam("key"))
     & (_JOBS.c.status == JobStatus.RUNNING.value)
-    & (_JOBS.c.progress / PROGRESS_STEP < _PERCENT / PROGRESS_STEP),
+    & (_JOBS.c.progress // PROGRESS_STEP < _PERCENT // PROGRESS_STEP),
     bindparam("detail", type_=JSON),
 )
 _PROGRESS = (
@@ -349,7 +349,7 @@ class JobRepository:
             .group_by(JobRow.provider)
         )
         counts = dict.fromkeys(providers, 0)
-        counts.update({name: int(n) for name, n in result.tuples()})
+        counts.update({name: int(n) for name, n in result})
         return counts
 
     async def record_usage(self, job_id: str, seconds: float, cost_usd: float) -> None:
@@ -375,7 +375,7 @@ class JobRepository:
             .group_by(JobRow.public_model, resolution, JobRow.provider)
             .order_by(JobRow.public_model, resolution, JobRow.provider)
         )
-        return [(m, r, p, int(n), float(s), float(c)) for m, r, p, n, s, c in result.tuples()]
+        return [(m, r, p, int(n), float(s), float(c)) for m, r, p, n, s, c in result]
 
     async def claim_submit(self, job_id: str, attempt: int) -> bool:
         """Record that `attempt` is about to be sent. False if it (or a later one) already
@@ -413,7 +413,7 @@ class JobRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return list(result.tuples())
+        return list(result.all())
 
     async def mark_dispatched(self, job_ids: Sequence[str], now: datetime) -> None:
         await self.session.execute(
@@ -434,7 +434,7 @@ class JobRepository:
             )
             .order_by(JobRow.created_at)
         )
-        return list(result.tuples())
+        return list(result.all())
 
     async def still_unwatched_live(self, job_ids: Sequence[str]) -> set[str]:
         """Those of `job_ids` that are (still) live and not waiting on an upstream operation."""
@@ -450,7 +450,7 @@ class JobRepository:
         result = await self.session.execute(
             select(JobRow.id, JobRow.status).where(JobRow.id.in_(job_ids))
         )
-        return {job_id: JobStatus(status) for job_id, status in result.tuples()}
+        return {job_id: JobStatus(status) for job_id, status in result}
 
     async def expirable(
         self, finished_before: datetime, limit: int = 500
@@ -475,7 +475,7 @@ class JobRepository:
             )
         )
         by_job: dict[str, list[str]] = {job_id: [] for job_id in ids}
-        for job_id, key in keys.tuples():
+        for job_id, key in keys:
             by_job[job_id].append(key)
         return list(by_job.items())
 
@@ -516,6 +516,6 @@ class JobRepository:
             .order_by(JobRow.finished_at.desc())
             .limit(limit)
         )
-        rows = (await self.session.execute(recent)).tuples().all()
+        rows = (await self.session.execute(recent)).all()
         spans = [(f - c).total_seconds() for c, f in rows if f is not None]
         return sum(spans) / len(spans) if spans else None

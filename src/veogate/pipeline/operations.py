@@ -113,7 +113,7 @@ class OperationRepository:
                 _T.c.errors,
             )
         )
-        return [Watched(*row) for row in claimed.tuples()]
+        return [Watched(*row) for row in claimed]
 
     async def reschedule(self, updates: Sequence[Next]) -> None:
         """Write the next look of each operation (and the job's progress) in one go."""
@@ -165,4 +165,4 @@ class OperationRepository:
                 _T.c.provider.not_in(known), _T.c.due_at < before
             )
         )
-        return [(job_id, provider) for job_id, provider in result.tuples()]
+        return [(job_id, provider) for job_id, provider in result]
