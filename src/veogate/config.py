@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     max_active_jobs_per_key: int = Field(
         default=50, ge=0, description="Queued + running jobs one API key may have (0: no limit)."
     )
+    # Server-sent events and `Prefer: wait` (docs/events.md)
+    events_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="A comment on a quiet event stream this often."
+    )
+    events_poll_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="How often the event table is read (SQLite; on PostgreSQL only while its "
+        "LISTEN connection is down, else every 2 s besides each notification).",
+    )
+    events_max_streams_per_key: int = Field(
+        default=20, ge=1, description="Event streams one API key may hold open per process."
+    )
     render_concurrency: int = Field(
         default=1, ge=1, description="Jobs rendered at once per process."
     )

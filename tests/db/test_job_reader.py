@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.support.cluster import PG_ADMIN, fresh_database, sql
-from veogate.auth.keys import Caller, create_key
-from veogate.auth.repository import ApiKeyRepository
+from tests.support.cluster import PG_ADMIN, sql
+from tests.support.databases import migrated_database, new_caller
+from veogate.auth.keys import Caller
 from veogate.db.engine import create_engine, session_factory
-from veogate.db.migrate import upgrade
 from veogate.db.transactions import scoped, transact
 from veogate.errors import NotFound
 from veogate.jobs.model import ImageInput, Job, JobSpec, JobStatus, Output
@@ -26,17 +24,7 @@ from veogate.jobs.service import JobService, Submission, read_job
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'reads.sqlite'}"
-        upgrade(url)
-        yield url
-        return
-    try:
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    with fresh_database() as url:
-        upgrade(url)
+    with migrated_database(request.param, tmp_path / "reads.sqlite") as url:
         yield url
 
 
@@ -52,13 +40,6 @@ async def reader(database_url: str) -> AsyncIterator[JobReader]:
     jobs = create_reader(database_url, pool_size=2)
     yield jobs
     await jobs.close()
-
-
-async def _caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Caller:
-    created = await transact(
-        sessions, lambda s: create_key(ApiKeyRepository(s), name), what="a key"
-    )
-    return Caller(key_id=created.id, name=name)
 
 
 async def _submit(sessions: async_sessionmaker[AsyncSession], caller: Caller, spec: JobSpec) -> Job:
@@ -110,7 +91,7 @@ def _output(index: int) -> Output:
 async def test_a_queued_job_reads_as_the_session_reads_it(
     sessions: async_sessionmaker[AsyncSession], reader: JobReader
 ) -> None:
-    caller = await _caller(sessions, "reads")
+    caller = await new_caller(sessions, "reads")
     submitted = await _submit(sessions, caller, SPEC)
 
     read = await reader.get(submitted.id)
@@ -130,7 +111,7 @@ async def test_a_queued_job_reads_as_the_session_reads_it(
 async def test_a_finished_job_reads_with_its_outputs_in_order(
     sessions: async_sessionmaker[AsyncSession], reader: JobReader
 ) -> None:
-    caller = await _caller(sessions, "reads")
+    caller = await new_caller(sessions, "reads")
     job = await _submit(sessions, caller, SPEC)
     assert await reader.get(job.id) is not None  # the reader is connected before the write
 
@@ -160,8 +141,8 @@ async def test_a_finished_job_reads_with_its_outputs_in_order(
 async def test_a_missing_or_foreign_job_is_not_found(
     sessions: async_sessionmaker[AsyncSession], reader: JobReader
 ) -> None:
-    owner = await _caller(sessions, "owner")
-    stranger = await _caller(sessions, "stranger")
+    owner = await new_caller(sessions, "owner")
+    stranger = await new_caller(sessions, "stranger")
     job = await _submit(sessions, owner, SPEC)
 
     assert await reader.get("task_01M806Y24T54B5CH52ZC1JRA9A") is None
@@ -176,7 +157,7 @@ async def test_a_missing_or_foreign_job_is_not_found(
 async def test_a_read_survives_the_server_dropping_its_connections(
     database_url: str, sessions: async_sessionmaker[AsyncSession], reader: JobReader
 ) -> None:
-    caller = await _caller(sessions, "reads")
+    caller = await new_caller(sessions, "reads")
     job = await _submit(sessions, caller, SPEC)
     assert await reader.get(job.id) == job  # a pooled connection now exists
 

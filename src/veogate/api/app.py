@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from veogate import __version__
-from veogate.api import files, health
+from veogate.api import events, files, health
 from veogate.auth.bootstrap import ensure_first_key
 from veogate.config import Settings
 from veogate.db.migrate import upgrade
+from veogate.delivery.hub import EventHub
 from veogate.dialects.apimart.routes import router as apimart_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
@@ -34,6 +35,13 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
         app.state.services, app.state.launcher = services, launcher
         await ensure_first_key(services.sessions, settings.data_dir)
         await launcher.start()
+        hub = EventHub(
+            services.sessions,
+            settings.resolved_database_url,
+            poll_seconds=settings.events_poll_seconds,
+        )
+        app.state.hub = hub
+        await hub.start()
         for model, provider in sorted(services.providers.describe().items()):
             log.info("model %s is served by provider %s", model, provider)
         if not worker:
@@ -41,12 +49,14 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            await hub.stop()
             await launcher.stop()
             await services.close()
 
     app = FastAPI(title="veogate", version=__version__, lifespan=lifespan)
     app.include_router(build_kyy_router(settings.kyy_prefix))
     app.include_router(apimart_router)
+    app.include_router(events.router)
     app.include_router(files.router)
     app.include_router(health.router)
     return app

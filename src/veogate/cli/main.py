@@ -49,11 +49,13 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from veogate.api.app import create_app
+    from veogate.api.server import Server
 
     settings = _settings(args)
     _logging(settings)
+    app = create_app(settings, worker=not args.no_worker)
     config = uvicorn.Config(
-        create_app(settings, worker=not args.no_worker),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
@@ -62,7 +64,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=settings.access_log,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
-    uvicorn.Server(config).run()
+    Server(config, app).run()
     return 0
 
 

@@ -7,7 +7,7 @@ links freshly minted).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -68,6 +68,19 @@ class EventRepository:
             query = query.where(_EVENTS.c.job_id == job_id)
         rows = await self.session.execute(query.order_by(_EVENTS.c.id).limit(limit))
         return _events(rows.all())
+
+    async def tail(
+        self, top: int, missing: Collection[int], limit: int
+    ) -> tuple[list[int], list[Event]]:
+        """Rows after `top` and those of `missing` (ids below it not seen yet), oldest first:
+        every id found, step notes included (so that they are not taken for events still
+        to commit), and the events among them. For the event hub (`delivery/hub.py`)."""
+        where = _EVENTS.c.id > top
+        if missing:
+            where = where | _EVENTS.c.id.in_(sorted(missing))
+        query = select(_EVENTS).where(where).order_by(_EVENTS.c.id).limit(limit)
+        rows = (await self.session.execute(query)).all()
+        return [row.id for row in rows], _events([r for r in rows if r.kind in _PUBLIC])
 
     async def last_seq(self) -> int:
         found = await self.session.execute(select(_EVENTS.c.id).order_by(_EVENTS.c.id.desc()))

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
+from veogate.api.wait import Wait
 from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_create
 from veogate.dialects.status import apimart_task
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, read_job
+from veogate.jobs.service import JobService
 
 CREATE = CreateDialect(DIALECT, id_prefix="task", upper_id=True, read=read_create)
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
@@ -25,17 +26,18 @@ async def create_generation(
     caller: Creator,
     services: ServicesDep,
     launcher: LauncherDep,
+    wait: Wait,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
-    return translate.submitted(job)
+    return translate.submitted(await wait.settle(job, services.jobs, caller))
 
 
 @router.get("/v1/tasks/{task_id}")
 async def get_task(
-    task_id: str, caller: Caller, services: ServicesDep, language: str = "en"
+    task_id: str, caller: Caller, services: ServicesDep, wait: Wait, language: str = "en"
 ) -> dict[str, Any]:
-    job = await read_job(services.jobs, caller, task_id)
+    job = await wait.read(services.jobs, caller, task_id)
     return await apimart_task(job, services, language)
 
 

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Request
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
+from veogate.api.wait import Wait
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_create
 from veogate.dialects.status import kyy_status
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, read_job
+from veogate.jobs.service import JobService
 
 CREATE = CreateDialect(DIALECT, id_prefix="vgen", upper_id=False, read=read_create)
 
@@ -31,13 +32,16 @@ def build_router(prefix: str) -> APIRouter:
         caller: Creator,
         services: ServicesDep,
         launcher: LauncherDep,
+        wait: Wait,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
-        return translate.created(job)
+        return translate.created(await wait.settle(job, services.jobs, caller))
 
-    async def get_video(video_id: str, caller: Caller, services: ServicesDep) -> dict[str, Any]:
-        job = await read_job(services.jobs, caller, video_id)
+    async def get_video(
+        video_id: str, caller: Caller, services: ServicesDep, wait: Wait
+    ) -> dict[str, Any]:
+        job = await wait.read(services.jobs, caller, video_id)
         return await kyy_status(job, services)
 
     async def cancel_video(

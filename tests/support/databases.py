@@ -1,0 +1,64 @@
+"""Job databases for in-process tests: a SQLite file or a fresh PostgreSQL database, migrated."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.support.cluster import fresh_database, postgres_reachable
+from veogate.auth.keys import Caller, create_key
+from veogate.auth.repository import ApiKeyRepository
+from veogate.db.migrate import upgrade
+from veogate.db.transactions import transact
+from veogate.jobs.model import Job, JobSpec
+from veogate.jobs.repository import JobRepository
+from veogate.jobs.service import JobService, Submission
+
+SPEC = JobSpec(
+    public_model="veo3.1-fast", canonical_model="veo-3.1-fast", prompt="a harbour", seed=1
+)
+
+
+@contextlib.contextmanager
+def migrated_database(kind: str, sqlite_file: Path) -> Iterator[str]:
+    """`kind` "sqlite" (at `sqlite_file`) or "postgresql" (skips the test without a server)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{sqlite_file}"
+        upgrade(url)
+        yield url
+        return
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    with fresh_database() as url:
+        upgrade(url)
+        yield url
+
+
+async def new_caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Caller:
+    """A new API key, as the identity its requests would carry."""
+    created = await transact(
+        sessions, lambda s: create_key(ApiKeyRepository(s), name), what="a key"
+    )
+    return Caller(key_id=created.id, name=name)
+
+
+async def submit_job_in(session: AsyncSession, caller: Caller) -> Job:
+    """An apimart job accepted in `session` (not committed): its `job.queued` event too."""
+    submission = Submission(
+        dialect="apimart",
+        id_prefix="task",
+        upper_id=True,
+        spec=SPEC,
+        idempotency_key=None,
+        request_fingerprint="f" * 64,
+        provider="preview",
+    )
+    return (await JobService(JobRepository(session)).submit(caller, submission)).job
+
+
+async def submit_job(sessions: async_sessionmaker[AsyncSession], caller: Caller) -> Job:
+    return await transact(sessions, lambda s: submit_job_in(s, caller), what="a job")
