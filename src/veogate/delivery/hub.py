@@ -53,6 +53,8 @@ STARTUP_LOOKBACK = 64
 FALLBACK_SECONDS = 2.0
 """On PostgreSQL, how often the table is read while LISTEN is healthy."""
 QUEUE_SIZE = 256
+MIN_READ_INTERVAL = 0.1
+"""Reads are at least this far apart, however many notifications arrive."""
 
 
 @dataclass(eq=False)
@@ -248,12 +250,18 @@ class EventHub:
 
     async def _run(self) -> None:
         pause = self._poll
+        loop = asyncio.get_running_loop()
+        last_read = loop.time()
         while True:
             listening = self._listener is not None and self._listener.listening
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._fallback if listening else self._poll):
                     await self._wake.wait()
+            # A busy relay notifies hundreds of times a second: one read per
+            # `MIN_READ_INTERVAL` takes them all, at once when it is quiet.
+            await asyncio.sleep(max(0.0, last_read + MIN_READ_INTERVAL - loop.time()))
             self._wake.clear()
+            last_read = loop.time()
             try:
                 await self.read()
                 pause = self._poll

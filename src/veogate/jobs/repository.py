@@ -17,7 +17,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     true,
     update,
 )
@@ -47,7 +46,8 @@ _INSERT_JOB = insert(_JOBS)
 _INSERT_INPUT = insert(_INPUTS)
 _INSERT_EVENT = insert(_EVENTS)
 NOTIFY_CHANNEL = "veogate_events"
-"""On PostgreSQL every transaction that writes events notifies this channel on commit."""
+"""On PostgreSQL every transaction that writes events notifies this channel on commit (a
+statement trigger on `job_events`, migration 0007)."""
 
 
 def _events_of_jobs(kind: EventType, where: Any, detail: Any) -> Any:
@@ -207,15 +207,6 @@ class JobRepository:
                 "fanout": True,
             },
         )
-        await self._notify()
-
-    async def _notify(self) -> None:
-        """Wake the event streams of every process when this transaction commits
-        (PostgreSQL; on SQLite they look at the table a few times a second)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL}
-            )
 
     async def note(
         self, job_id: str, kind: StepNote, detail: dict[str, Any], now: datetime
@@ -276,7 +267,6 @@ class JobRepository:
         connection = await self.session.connection()
         await connection.execute(_PROGRESS_EVENT, rows)
         await connection.execute(_PROGRESS, [{"key": r["key"], "pct": r["pct"]} for r in rows])
-        await self._notify()
 
     async def record_success(self, job_id: str, outputs: Sequence[Output], now: datetime) -> bool:
         """running -> succeeded with its outputs. False if it had ended."""
@@ -490,7 +480,6 @@ class JobRepository:
             {"at": now},
         )
         await self.session.execute(update(_JOBS).where(kept).values(files_expired_at=now))
-        await self._notify()
 
     async def mark_deleted(self, job_id: str, now: datetime) -> bool:
         """An ended job deleted by its owner, with its `job.deleted` event. False if it is
