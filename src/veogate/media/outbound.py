@@ -58,6 +58,10 @@ class FetchPolicy:
     """Exact host names whose addresses are not checked at all (operator opt-in)."""
 
 
+class UnresolvableHost(InputError):
+    """The host name could not be looked up (or had no addresses): perhaps only for now."""
+
+
 @dataclass(frozen=True)
 class VettedTarget:
     """A URL whose host passed the policy, with the addresses it may be reached at."""
@@ -142,6 +146,8 @@ class AddressGate:
         literal = _literal_address(host)
         if literal is not None:
             self._check_address(literal, literal=True, field=field, where=f"host {host}")
+        elif not _HOST_NAME.fullmatch(host):
+            raise InputError(f"{field}: {host[:80]!r} is not a valid host name", param=field)
         elif host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
             for address in _LOCALHOST:
                 self._check_address(address, literal=True, field=field, where=f"host {host}")
@@ -159,11 +165,11 @@ class AddressGate:
             try:
                 addresses = await self._resolver.resolve(host, port)
             except OSError as exc:
-                raise InputError(
+                raise UnresolvableHost(
                     f"{field}: {where} could not be resolved ({exc})", param=field
                 ) from None
             if not addresses:
-                raise InputError(f"{field}: {where} has no addresses", param=field)
+                raise UnresolvableHost(f"{field}: {where} has no addresses", param=field)
         if normalise_host(host) not in self._allow_hosts:
             for address in addresses:
                 self._check_address(address, literal=literal is not None, field=field, where=where)
