@@ -12,8 +12,22 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, NonNegativeFloat, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_WEBHOOK_SCHEDULE = (
+    0.0,
+    5.0,
+    300.0,
+    1800.0,
+    7200.0,
+    18000.0,
+    36000.0,
+    50400.0,
+    72000.0,
+    86400.0,
+)
+"""Standard Webhooks' schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h."""
 
 
 class VertexProject(BaseModel):
@@ -185,6 +199,38 @@ class Settings(BaseSettings):
     prices_usd_per_second: dict[str, dict[str, float]] = Field(
         default_factory=dict,
         description="Canonical model -> resolution -> USD per output second (default: catalog).",
+    )
+
+    # Webhooks (docs/webhooks.md)
+    webhook_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="A webhook attempt succeeds on a 2xx within this."
+    )
+    webhook_retry_schedule: list[NonNegativeFloat] = Field(
+        default_factory=lambda: list(DEFAULT_WEBHOOK_SCHEDULE),
+        min_length=1,
+        description="Seconds before each attempt of a delivery (the first: after the event); "
+        "when the last attempt fails the delivery is marked failed.",
+    )
+    webhook_concurrency: int = Field(
+        default=64, ge=1, description="Webhook attempts in flight at once per worker."
+    )
+    webhook_host_concurrency: int = Field(
+        default=4, ge=1, description="Webhook attempts in flight to one host at once per worker."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often workers look for new events and due retries."
+    )
+    webhook_allow_cidrs: list[str] | None = Field(
+        default=None,
+        description="Like image_fetch_allow_cidrs, for webhook targets (default: same).",
+    )
+    webhook_allow_hosts: list[str] | None = Field(
+        default=None,
+        description="Like image_fetch_allow_hosts, for webhook targets (default: same).",
+    )
+    webhook_allowed_ports: list[int] | None = Field(
+        default=None,
+        description="Like image_fetch_allowed_ports, for webhook targets (default: same).",
     )
 
     @property

@@ -13,7 +13,9 @@ from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.jobs.reader import JobReader, create_reader
-from veogate.media.fetch import FetchPolicy, ImageFetcher, StaticResolver
+from veogate.media.addresses import Resolver, StaticResolver, SystemResolver
+from veogate.media.fetch import FetchPolicy, ImageFetcher
+from veogate.media.outbound import AddressGate
 from veogate.memo import TtlMemo
 from veogate.pipeline.capacity import InFlight
 from veogate.providers.registry import ProviderRegistry, build_registry
@@ -36,6 +38,8 @@ class Services:
     signer: UrlSigner
     providers: ProviderRegistry
     fetcher: ImageFetcher
+    webhook_gate: AddressGate
+    """The outbound address policy for webhook targets (`build_webhook_gate`)."""
     rate_limiter: RateLimiter
     in_flight: InFlight
     """Upstream operations in flight per credential (this process's view)."""
@@ -85,6 +89,35 @@ def build_fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+def _resolver(settings: Settings) -> Resolver:
+    """DNS, or the operator's fixed table (`image_fetch_resolve`) for every outbound request."""
+    if settings.image_fetch_resolve is not None:
+        return StaticResolver(settings.image_fetch_resolve)
+    return SystemResolver()
+
+
+def build_webhook_gate(settings: Settings) -> AddressGate:
+    """The image fetch policy's address rules, each overridable by a `webhook_*` setting.
+    (Timeouts and sizes of webhook attempts are the sender's: `webhook_timeout_seconds`.)"""
+    from ipaddress import ip_network
+
+    cidrs = settings.webhook_allow_cidrs
+    hosts = settings.webhook_allow_hosts
+    ports = settings.webhook_allowed_ports
+    policy = FetchPolicy(
+        max_redirects=0,
+        allowed_ports=frozenset(settings.image_fetch_allowed_ports if ports is None else ports),
+        allow_cidrs=tuple(
+            ip_network(c, strict=False)
+            for c in (settings.image_fetch_allow_cidrs if cidrs is None else cidrs)
+        ),
+        allow_hosts=frozenset(
+            h.lower() for h in (settings.image_fetch_allow_hosts if hosts is None else hosts)
+        ),
+    )
+    return AddressGate(policy, _resolver(settings))
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(settings.catalog_path)
@@ -101,12 +134,8 @@ def build_services(settings: Settings) -> Services:
             settings.resolved_signing_secret(), settings.base_url, settings.url_ttl_seconds
         ),
         providers=build_registry(settings, catalog),
-        fetcher=ImageFetcher(
-            build_fetch_policy(settings),
-            resolver=StaticResolver(settings.image_fetch_resolve)
-            if settings.image_fetch_resolve is not None
-            else None,
-        ),
+        fetcher=ImageFetcher(build_fetch_policy(settings), resolver=_resolver(settings)),
+        webhook_gate=build_webhook_gate(settings),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
         in_flight=InFlight(),
         callers=TtlMemo(settings.auth_cache_seconds),

@@ -17,6 +17,7 @@ from veogate.db.migrate import upgrade
 from veogate.delivery.hub import EventHub
 from veogate.dialects.apimart.routes import router as apimart_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
+from veogate.dialects.status import render_status
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
 
@@ -31,7 +32,9 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, settings.resolved_database_url)
         services = build_services(settings)
-        launcher: Launcher = WorkerRuntime(services) if worker else ClientLauncher(services)
+        launcher: Launcher = (
+            WorkerRuntime(services, render_status) if worker else ClientLauncher(services)
+        )
         app.state.services, app.state.launcher = services, launcher
         await ensure_first_key(services.sessions, settings.data_dir)
         await launcher.start()

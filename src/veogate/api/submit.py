@@ -17,6 +17,7 @@ from veogate.api.body import read_json_body
 from veogate.auth.keys import Caller
 from veogate.catalog import SpecDraft, validate
 from veogate.db.transactions import scoped, transact
+from veogate.delivery.targets import check_webhook_url
 from veogate.errors import InvalidRequest
 from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import SEED_MAX, Job, JobSpec
@@ -39,6 +40,8 @@ class CreateDialect:
     upper_id: bool
     read: Callable[[dict[str, Any]], tuple[SpecDraft, dict[str, str]]]
     """Wire body -> draft and the field names to report errors with."""
+    read_callback: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _body: None
+    """Wire body -> (field name, URL) of the webhook the request asks for, if any."""
 
 
 async def create_job(
@@ -71,8 +74,19 @@ async def create_job(
         spec=spec,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(dialect.name, body),
+        callback_url=_callback_url(dialect, body, services),
     )
     return await accept(services, launcher, caller, submission)
+
+
+def _callback_url(dialect: CreateDialect, body: dict[str, Any], services: Services) -> str | None:
+    """The request's webhook URL, checked as far as it can be without DNS (the whole
+    address policy is applied again on every attempt)."""
+    asked = dialect.read_callback(body)
+    if asked is None:
+        return None
+    field, url = asked
+    return check_webhook_url(url, services.webhook_gate, field=field)
 
 
 async def accept(

@@ -1,4 +1,5 @@
-"""`veogate serve | keys create|list|revoke | db upgrade`: parse arguments, then call services."""
+"""`veogate serve | worker | keys | usage | webhooks | db upgrade`: parse arguments, then call
+services."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from veogate.auth.keys import create_key
 from veogate.auth.repository import ApiKeyRepository
+from veogate.cli import webhooks
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
@@ -164,6 +166,8 @@ def parser() -> argparse.ArgumentParser:
     usage = with_data_dir(commands.add_parser("usage", help="billable seconds and cost by model"))
     usage.add_argument("--days", type=float, default=30.0, help="look back this many days")
 
+    webhooks.add_parser(commands, with_data_dir)
+
     db = with_data_dir(commands.add_parser("db", help="database maintenance"))
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply migrations"
@@ -182,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_keys(args, settings))
     if args.command == "usage":
         return asyncio.run(_usage(args, settings))
+    if args.command == "webhooks":
+        return asyncio.run(webhooks.run(args, settings))
     from veogate.pipeline.runtime import migrate_system_database
 
     upgrade(settings.resolved_database_url)

@@ -177,6 +177,8 @@ class WebhookDeliveryRow(Base):
         ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(2048))
+    target: Mapped[str] = mapped_column(String(300))
+    """The URL's `scheme://host:port`: attempts in flight are capped per target."""
     state: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[float] = mapped_column(Float)

@@ -229,6 +229,19 @@ class JobRepository:
             outputs = list(await self.session.execute(_OUTPUTS_OF, {"job_id": job_id}))
         return to_job(row, outputs)
 
+    async def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
+        """`get` for many jobs in two statements (those that exist)."""
+        rows = list(await self.session.execute(select(*_JOBS.c).where(_JOBS.c.id.in_(job_ids))))
+        succeeded = [r.id for r in rows if r.status == JobStatus.SUCCEEDED.value]
+        outputs: dict[str, list[Any]] = {job_id: [] for job_id in succeeded}
+        if succeeded:
+            found = await self.session.execute(
+                select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id.in_(succeeded))
+            )
+            for output in found:
+                outputs[output.job_id].append(output)
+        return {row.id: to_job(row, outputs.get(row.id, [])) for row in rows}
+
     async def idempotency(self, owner_key_id: str, key: str) -> IdempotencyKeyRow | None:
         return await self.session.get(
             IdempotencyKeyRow, (owner_key_id, key), populate_existing=True

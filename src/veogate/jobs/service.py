@@ -33,6 +33,8 @@ class Submission:
     provider: str = ""
     """The provider (pool member) that will run it; chosen at the boundary."""
     warnings: tuple[str, ...] = ()
+    callback_url: str | None = None
+    """Where to send the job's terminal event (a webhook), as checked at the boundary."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class JobService:
             status=JobStatus.QUEUED,
             warnings=list(submission.warnings),
             created_at=datetime.now(UTC),
+            callback_url=submission.callback_url,
         )
         await self.repo.insert(job)
         if submission.idempotency_key is not None:

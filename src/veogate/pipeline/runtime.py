@@ -4,11 +4,12 @@
     serve --no-worker    (scale-out)         API + ClientLauncher: accept and cancel only
     worker               (scale-out)         WorkerRuntime, no HTTP
 
-A worker runs four loops beside the workflow engine: the dispatcher (accepted jobs ->
+A worker runs these loops beside the workflow engine: the dispatcher (accepted jobs ->
 workflows, `dispatch.py`), one poller per remote credential (`poller.py`), the upkeep
-(heartbeats, dead-worker takeover, reconciliation: `reaper.py`, `reconcile` below) and the
-retention sweeper. Both kinds share the queue names and the application version
-(`queues.py`), so any worker may run any job an API process accepted.
+(heartbeats, dead-worker takeover, reconciliation: `reaper.py`, `reconcile` below), the
+retention sweeper, and the webhooks' fan-out and sender (`delivery/webhooks.py`). Both kinds
+share the queue names and the application version (`queues.py`), so any worker may run any
+job an API process accepted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 import secrets
 import socket
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veogate.config import Settings
 from veogate.db.engine import prepare_sqlite_file
 from veogate.db.transactions import scoped, transact
+from veogate.delivery.webhooks import Webhooks
+from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline import context, retention
 from veogate.pipeline.dispatch import BatchEnqueuer, Dispatcher
@@ -49,6 +52,10 @@ from veogate.wiring import Services
 log = logging.getLogger(__name__)
 
 _LIVE_WORKFLOW = {"PENDING", "ENQUEUED"}
+
+JobStatusRenderer = Callable[[Job, Services], Awaitable[dict[str, Any]]]
+"""`dialects.status.render_status`, handed in by the composition roots (pipeline code never
+imports dialects): what a webhook's `data` holds."""
 _STATUS_BATCH = 500
 
 
@@ -86,9 +93,16 @@ def migrate_system_database(settings: Settings) -> None:
 class WorkerRuntime:
     """Owns the process's DBOS instance and runs jobs. `start` recovers interrupted ones."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, render_status: JobStatusRenderer) -> None:
         self.services = services
         self.executor_id = executor_id(services.settings)
+
+        async def render(job: Job) -> dict[str, Any]:
+            return await render_status(job, services)
+
+        self.webhooks = Webhooks(
+            services.sessions, services.settings, services.webhook_gate, render
+        )
         self.reaper = Reaper(services, self.executor_id)
         self._tasks: list[asyncio.Task[None]] = []
         self._enqueuer: BatchEnqueuer | None = None
@@ -135,6 +149,8 @@ class WorkerRuntime:
             self._spawn(poller.run())
         self._spawn(self.reaper.run_forever(self.reconcile))
         self._spawn(retention.run_forever(self.services))
+        for loop in self.webhooks.loops():
+            self._spawn(loop)
         log.info("worker %s started", self.executor_id)
 
     def _spawn(self, loop: Coroutine[Any, Any, None]) -> None:
@@ -145,7 +161,7 @@ class WorkerRuntime:
         grace = self.services.settings.shutdown_grace_seconds
         if self._dispatcher is not None:
             self._dispatcher.stop()
-        await asyncio.gather(*(p.stop(grace) for p in self._pollers))
+        await asyncio.gather(*(p.stop(grace) for p in self._pollers), self.webhooks.stop(grace))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -8,6 +8,7 @@ import signal
 
 from veogate.config import Settings
 from veogate.db.migrate import upgrade
+from veogate.dialects.status import render_status
 from veogate.pipeline.runtime import WorkerRuntime
 from veogate.wiring import build_services
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 async def run_worker(settings: Settings) -> None:
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     services = build_services(settings)
-    runtime = WorkerRuntime(services)
+    runtime = WorkerRuntime(services, render_status)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -62,3 +62,9 @@ def read_create(body: dict[str, Any]) -> tuple[SpecDraft, dict[str, str]]:
         last_frame=wire.image("last_frame_image"),
     )
     return draft, names
+
+
+def read_callback(body: dict[str, Any]) -> tuple[str, str] | None:
+    """`callback_url`: where to send the job's terminal event (a webhook)."""
+    url = WireReader(body).string("callback_url")
+    return None if url is None else ("callback_url", url)
