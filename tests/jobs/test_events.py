@@ -25,6 +25,7 @@ from veogate.config import Settings
 from veogate.db.migrate import upgrade
 from veogate.db.tables import JobEventRow, JobRow
 from veogate.db.transactions import scoped, transact
+from veogate.dialects.status import render_status
 from veogate.jobs import lifecycle
 from veogate.jobs.lifecycle import EventType, StepNote
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
@@ -258,7 +259,7 @@ async def test_every_failure_path_writes_job_failed(svc: Services, caller: Calle
     assert await _begin(svc, missing.id) is None
 
     # An orphan: its workflow ended without ending the job.
-    runtime = WorkerRuntime(svc)
+    runtime = WorkerRuntime(svc, render_status)
     orphan = await _create(svc, caller)
     await _begin(svc, orphan.id)
     await runtime._orphan(orphan.id, "preview", "ERROR")
