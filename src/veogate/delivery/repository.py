@@ -68,21 +68,6 @@ class DeliveryState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Claimed:
-    """A delivery a sender holds for one attempt."""
-
-    id: int
-    event_seq: int
-    job_id: str
-    owner_key_id: str
-    endpoint_id: str | None
-    url: str
-    target: str
-    attempt: int
-    """This attempt's number (1 for the first)."""
-
-
-@dataclass(frozen=True)
 class Delivery:
     """A delivery as operators see it (`veogate webhooks deliveries`)."""
 
@@ -104,12 +89,23 @@ class Delivery:
 
 @dataclass(frozen=True)
 class NewDelivery:
+    """One event for one receiver (`endpoint_id` None: the URL the request gave)."""
+
     event_seq: int
     job_id: str
     owner_key_id: str
     endpoint_id: str | None
     url: str
     target: str
+
+
+@dataclass(frozen=True)
+class Claimed(NewDelivery):
+    """A delivery a sender holds for one attempt."""
+
+    id: int
+    attempt: int
+    """This attempt's number (1 for the first)."""
 
 
 # The order rules, as scalar subqueries over the few rows of one job. Only the job is a
@@ -247,13 +243,13 @@ class DeliveryRepository:
             .where(_D.c.id.in_(locked.scalar_subquery()))
             .values(next_at=lease_until, attempts=_D.c.attempts + 1)
             .returning(
-                _D.c.id,
                 _D.c.event_id,
                 _D.c.job_id,
                 _D.c.owner_key_id,
                 _D.c.endpoint_id,
                 _D.c.url,
                 _D.c.target,
+                _D.c.id,
                 _D.c.attempts,
             )
         )

@@ -122,7 +122,11 @@ class WebhookSender:
 
     async def send_due(self) -> int:
         """Record the attempts that ended and claim what is due and there is room for, in
-        one transaction, then start the attempts; how many were claimed."""
+        one transaction, then start the attempts; how many were claimed.
+
+        If the transaction fails for anything but the database's availability (which
+        `transact` waits out), the answers are dropped rather than failing every round: their
+        deliveries are attempted again once their leases run out."""
         ended, self._ended = self._ended, []
         room = 0 if self._stopping else self.concurrency - len(self._attempts)
         if not ended and room <= 0:
@@ -140,8 +144,8 @@ class WebhookSender:
         )
         try:
             attempts = await transact(self.sessions, work, what="webhooks: claiming deliveries")
-        except BaseException:
-            self._ended[:0] = ended  # recorded next time
+        except asyncio.CancelledError:
+            self._ended[:0] = ended  # recorded by `stop`
             raise
         self.attempted += len(attempts)
         for attempt in attempts:
