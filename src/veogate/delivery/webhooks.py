@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veogate.config import Settings
 from veogate.db.transactions import transact
+from veogate.delivery.claims_repository import ClaimRepository
 from veogate.delivery.events import Event, event_body
 from veogate.delivery.fanout import FanOut
 from veogate.delivery.outcomes import record
@@ -211,13 +212,12 @@ async def _record_and_claim(
     signing secrets. A key's secret for the URLs its requests give is made here when first
     needed."""
     await record(session, ended, schedule)
-    deliveries = DeliveryRepository(session)
-    claimed = await deliveries.claim_due(
+    claimed = await ClaimRepository(session).claim_due(
         claim.now, claim.limit, claim.lease_until, per_target=claim.per_target, busy=claim.busy
     )
     if not claimed:
         return []
-    events = await deliveries.events([c.event_seq for c in claimed])
+    events = await DeliveryRepository(session).events([c.event_seq for c in claimed])
     jobs = await JobRepository(session).get_many(sorted({c.job_id for c in claimed}))
     receivers = ReceiverRepository(session)
     endpoints = sorted({c.endpoint_id for c in claimed if c.endpoint_id is not None})
