@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veogate.config import Settings
 from veogate.db.transactions import transact
+from veogate.delivery.claims_repository import ClaimRepository
 from veogate.delivery.events import Event, event_body
 from veogate.delivery.fanout import FanOut
 from veogate.delivery.outcomes import record
@@ -122,7 +123,11 @@ class WebhookSender:
 
     async def send_due(self) -> int:
         """Record the attempts that ended and claim what is due and there is room for, in
-        one transaction, then start the attempts; how many were claimed."""
+        one transaction, then start the attempts; how many were claimed.
+
+        If the transaction fails for anything but the database's availability (which
+        `transact` waits out), the answers are dropped rather than failing every round: their
+        deliveries are attempted again once their leases run out."""
         ended, self._ended = self._ended, []
         room = 0 if self._stopping else self.concurrency - len(self._attempts)
         if not ended and room <= 0:
@@ -140,8 +145,8 @@ class WebhookSender:
         )
         try:
             attempts = await transact(self.sessions, work, what="webhooks: claiming deliveries")
-        except BaseException:
-            self._ended[:0] = ended  # recorded next time
+        except asyncio.CancelledError:
+            self._ended[:0] = ended  # recorded by `stop`
             raise
         self.attempted += len(attempts)
         for attempt in attempts:
@@ -207,13 +212,12 @@ async def _record_and_claim(
     signing secrets. A key's secret for the URLs its requests give is made here when first
     needed."""
     await record(session, ended, schedule)
-    deliveries = DeliveryRepository(session)
-    claimed = await deliveries.claim_due(
+    claimed = await ClaimRepository(session).claim_due(
         claim.now, claim.limit, claim.lease_until, per_target=claim.per_target, busy=claim.busy
     )
     if not claimed:
         return []
-    events = await deliveries.events([c.event_seq for c in claimed])
+    events = await DeliveryRepository(session).events([c.event_seq for c in claimed])
     jobs = await JobRepository(session).get_many(sorted({c.job_id for c in claimed}))
     receivers = ReceiverRepository(session)
     endpoints = sorted({c.endpoint_id for c in claimed if c.endpoint_id is not None})
