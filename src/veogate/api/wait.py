@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response
 
 from veogate.auth.keys import Caller
 from veogate.delivery.hub import EventHub
@@ -73,20 +73,29 @@ class Waiting:
         return await read_job(reader, caller, job.id)  # its progress as of now
 
 
-async def _waiting(
-    request: Request,
-    response: Response,
-    prefer: Annotated[
-        list[str] | None,
-        Header(description="`wait=N`: answer once the job has ended, or after N ≤ 60 seconds."),
-    ] = None,
-) -> Waiting:
-    seconds = wait_preference(prefer or [])
+async def _waiting(request: Request, response: Response) -> Waiting:
+    # Read from the raw headers: a declared `Header` parameter costs a validation on every
+    # status read, the hottest request (`docs/performance.md`). `PREFER_PARAMETER` documents it.
+    seconds = wait_preference(request.headers.getlist("prefer"))
     if seconds is not None:
         response.headers["Preference-Applied"] = f"wait={seconds}"
     deadline = asyncio.get_running_loop().time() + (seconds or 0)
     hub: EventHub = request.app.state.hub
     return Waiting(seconds, deadline, hub)
+
+
+PREFER_PARAMETER: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Prefer",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "example": "wait=30"},
+            "description": "`wait=N`: answer once the job has ended, or after N ≤ 60 seconds.",
+        }
+    ]
+}
+"""OpenAPI for the `Prefer` header, on every route that takes `Wait`."""
 
 
 Wait = Annotated[Waiting, Depends(_waiting)]

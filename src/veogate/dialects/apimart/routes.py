@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
-from veogate.api.wait import Wait
+from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.apimart import translate
 from veogate.dialects.apimart.schemas import DIALECT, read_callback, read_create
 from veogate.dialects.status import apimart_task
@@ -22,7 +22,7 @@ CREATE = CreateDialect(
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
 
 
-@router.post("/v1/videos/generations")
+@router.post("/v1/videos/generations", openapi_extra=PREFER_PARAMETER)
 async def create_generation(
     request: Request,
     caller: Creator,
@@ -35,7 +35,7 @@ async def create_generation(
     return translate.submitted(await wait.settle(job, services.jobs, caller))
 
 
-@router.get("/v1/tasks/{task_id}")
+@router.get("/v1/tasks/{task_id}", openapi_extra=PREFER_PARAMETER)
 async def get_task(
     task_id: str, caller: Caller, services: ServicesDep, wait: Wait, language: str = "en"
 ) -> dict[str, Any]:

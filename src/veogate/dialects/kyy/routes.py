@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
-from veogate.api.wait import Wait
+from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.kyy import translate
 from veogate.dialects.kyy.schemas import DIALECT, read_callback, read_create
 from veogate.dialects.status import kyy_status
@@ -60,12 +60,24 @@ def build_router(prefix: str) -> APIRouter:
         return await kyy_status(job, services)
 
     for base in prefixes:
-        router.add_api_route(f"{base}/v1/veo/videos", create_video, methods=["POST"])
+        router.add_api_route(
+            f"{base}/v1/veo/videos", create_video, methods=["POST"], openapi_extra=PREFER_PARAMETER
+        )
         router.add_api_route(
             f"{base}/veo/videos", create_video, methods=["POST"], include_in_schema=False
         )
-        router.add_api_route(f"{base}/v1/result/{{video_id}}", get_video, methods=["GET"])
-        router.add_api_route(f"{base}/v1/veo/videos/{{video_id}}", get_video, methods=["GET"])
+        router.add_api_route(
+            f"{base}/v1/result/{{video_id}}",
+            get_video,
+            methods=["GET"],
+            openapi_extra=PREFER_PARAMETER,
+        )
+        router.add_api_route(
+            f"{base}/v1/veo/videos/{{video_id}}",
+            get_video,
+            methods=["GET"],
+            openapi_extra=PREFER_PARAMETER,
+        )
         router.add_api_route(
             f"{base}/v1/veo/videos/{{video_id}}/cancel", cancel_video, methods=["POST"]
         )
