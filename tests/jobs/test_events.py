@@ -12,17 +12,15 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.support.cluster import PG_ADMIN, fresh_database
+from tests.support.databases import migrated_database
 from veogate.api.submit import accept
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings
-from veogate.db.migrate import upgrade
 from veogate.db.tables import JobEventRow, JobRow
 from veogate.db.transactions import scoped, transact
 from veogate.dialects.status import render_status
@@ -98,17 +96,7 @@ def test_no_code_outside_the_repository_sets_a_job_status() -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'events.sqlite'}"
-        upgrade(url)
-        yield url
-        return
-    try:
-        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    with fresh_database() as url:
-        upgrade(url)
+    with migrated_database(request.param, tmp_path / "events.sqlite") as url:
         yield url
 
 

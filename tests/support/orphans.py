@@ -11,6 +11,7 @@ from veogate.auth.keys import Caller
 from veogate.catalog import SpecDraft, load_catalog, validate
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped
+from veogate.jobs.inbox_repository import InboxRepository
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
 
@@ -43,7 +44,7 @@ def commit_without_enqueue(database_url: str, key_id: str, *, dispatched: bool =
                 )
                 if dispatched:
                     now = datetime.now(UTC)
-                    await JobRepository(session).mark_dispatched([submitted.job.id], now)
+                    await InboxRepository(session).mark_dispatched([submitted.job.id], now)
                 await session.commit()
         finally:
             await engine.dispose()

@@ -18,7 +18,7 @@ from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import scoped, transact
-from veogate.jobs.repository import JobRepository
+from veogate.jobs.stats_repository import JobStatsRepository
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -109,7 +109,7 @@ async def _usage(args: argparse.Namespace, settings: Settings) -> int:
     since = datetime.now(UTC) - timedelta(days=args.days)
     try:
         async with scoped(session_factory(engine)) as session:
-            rows = await JobRepository(session).usage_summary(since)
+            rows = await JobStatsRepository(session).usage_summary(since)
     finally:
         await engine.dispose()
     print(f"{'model':<26}{'resolution':<12}{'provider':<20}{'jobs':>6}{'seconds':>12}{'USD':>12}")

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import JobEventRow
 from veogate.jobs.lifecycle import EventType, event_public_id
-from veogate.jobs.repository import as_utc
+from veogate.jobs.rows import as_utc
 
 _EVENTS = cast(Table, JobEventRow.__table__)
 _PUBLIC = tuple(kind.value for kind in EventType)
@@ -83,8 +83,8 @@ class EventRepository:
         return [row.id for row in rows], _events([r for r in rows if r.kind in _PUBLIC])
 
     async def last_seq(self) -> int:
-        found = await self.session.execute(select(_EVENTS.c.id).order_by(_EVENTS.c.id.desc()))
-        return int(found.scalars().first() or 0)
+        found = await self.session.execute(select(func.max(_EVENTS.c.id)))
+        return int(found.scalar_one() or 0)
 
 
 def _events(rows: Sequence[Any]) -> list[Event]:

@@ -12,7 +12,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import ApiKeyRow, JobRow, WebhookEndpointRow
-from veogate.jobs.repository import as_utc
+from veogate.jobs.rows import as_utc
 
 _W = cast(Table, WebhookEndpointRow.__table__)
 _KEYS = cast(Table, ApiKeyRow.__table__)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veogate.db.tables import JobEventRow, WebhookDeliveryRow
 from veogate.delivery.events import Event
 from veogate.jobs.lifecycle import EventType
-from veogate.jobs.repository import as_utc
+from veogate.jobs.rows import as_utc
 
 _D = cast(Table, WebhookDeliveryRow.__table__)
 _E = cast(Table, JobEventRow.__table__)

@@ -16,7 +16,7 @@ from veogate.dialects.apimart.schemas import DIALECT as APIMART
 from veogate.dialects.kyy import translate as kyy
 from veogate.dialects.kyy.schemas import DIALECT as KYY
 from veogate.jobs.model import Job
-from veogate.jobs.repository import JobRepository
+from veogate.jobs.stats_repository import JobStatsRepository
 from veogate.wiring import Services
 
 RenderStatus = Callable[[Job, Services], Awaitable[dict[str, Any]]]
@@ -38,7 +38,7 @@ async def _estimated_seconds(services: Services, public_model: str, fallback: in
 
     async def mean() -> float | None:
         async with scoped(services.sessions) as session:
-            return await JobRepository(session).mean_run_seconds(public_model)
+            return await JobStatsRepository(session).mean_run_seconds(public_model)
 
     value = await services.estimates.get(public_model, mean)
     return fallback if value is None else max(1, round(value))

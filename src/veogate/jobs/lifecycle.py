@@ -52,6 +52,9 @@ class StepNote(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
+LIVE_VALUES = tuple(status.value for status in JobStatus if not status.terminal)
+"""The stored values of the states a job can still leave (for queries)."""
+
 _SOURCES: dict[JobStatus, tuple[JobStatus, ...]] = {
     JobStatus.QUEUED: (),
     JobStatus.RUNNING: (JobStatus.QUEUED,),

@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from veogate.db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, sqlite_path
 from veogate.db.tables import JobRow
 from veogate.jobs.model import Job, Output
-from veogate.jobs.repository import to_job
+from veogate.jobs.rows import to_job
 
 # Derived from the models and the table, so a column added to `Job` or `Output` is read too.
 _JOB_COLUMNS = tuple(name for name in Job.model_fields if name != "outputs")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -30,10 +30,18 @@ from veogate.db.tables import (
     JobRow,
     UpstreamOperationRow,
 )
-from veogate.jobs.lifecycle import PROGRESS_STEP, EventType, StepNote, arrival_event, sources
+from veogate.jobs.lifecycle import (
+    LIVE_VALUES,
+    PROGRESS_STEP,
+    EventType,
+    StepNote,
+    arrival_event,
+    sources,
+)
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
+from veogate.jobs.rows import to_job
 
-_LIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+_LIVE = LIVE_VALUES
 _JOBS = cast(Table, JobRow.__table__)
 _OUTPUTS = cast(Table, JobOutputRow.__table__)
 _INPUTS = cast(Table, JobInputRow.__table__)
@@ -83,56 +91,6 @@ _PROGRESS = (
     )
     .values(progress=_PERCENT)
 )
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every one we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _maybe_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
-
-
-def to_job(row: Any, outputs: Sequence[Any]) -> Job:
-    """A `Job` from a jobs row and its output rows (ORM objects or Core rows alike)."""
-    return Job(
-        id=row.id,
-        owner_key_id=row.owner_key_id,
-        dialect=row.dialect,
-        spec=JobSpec.model_validate(row.spec),
-        status=JobStatus(row.status),
-        progress=row.progress,
-        provider=row.provider,
-        error_code=row.error_code,
-        error_message=row.error_message,
-        warnings=list(row.warnings or []),
-        outputs=[_to_output(o) for o in sorted(outputs, key=lambda o: o.index)],
-        created_at=as_utc(row.created_at),
-        started_at=_maybe_utc(row.started_at),
-        finished_at=_maybe_utc(row.finished_at),
-        files_expired_at=_maybe_utc(row.files_expired_at),
-        deleted_at=_maybe_utc(row.deleted_at),
-        callback_url=row.callback_url,
-        upstream_operation=row.upstream_operation,
-        billable_seconds=row.billable_seconds,
-        cost_usd=row.cost_usd,
-    )
-
-
-def _to_output(row: Any) -> Output:
-    return Output(
-        index=row.index,
-        storage_key=row.storage_key,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        width=row.width,
-        height=row.height,
-        frame_count=row.frame_count,
-        fps=row.fps,
-        duration_seconds=row.duration_seconds,
-        has_audio=row.has_audio,
-    )
 
 
 class JobRepository:
@@ -362,24 +320,6 @@ class JobRepository:
             .values(billable_seconds=seconds, cost_usd=cost_usd)
         )
 
-    async def usage_summary(self, since: datetime) -> list[tuple[str, str, str, int, float, float]]:
-        """(model, resolution, provider, jobs, seconds, USD) of jobs that finished since."""
-        resolution = JobRow.spec["resolution"].as_string()
-        result = await self.session.execute(
-            select(
-                JobRow.public_model,
-                resolution,
-                JobRow.provider,
-                func.count(),
-                func.coalesce(func.sum(JobRow.billable_seconds), 0.0),
-                func.coalesce(func.sum(JobRow.cost_usd), 0.0),
-            )
-            .where(JobRow.billable_seconds.is_not(None), JobRow.finished_at >= since)
-            .group_by(JobRow.public_model, resolution, JobRow.provider)
-            .order_by(JobRow.public_model, resolution, JobRow.provider)
-        )
-        return [(m, r, p, int(n), float(s), float(c)) for m, r, p, n, s, c in result]
-
     async def claim_submit(self, job_id: str, attempt: int) -> bool:
         """Record that `attempt` is about to be sent. False if it (or a later one) already
         was: an atomic conditional update, so two workers can never both claim it."""
@@ -405,49 +345,6 @@ class JobRepository:
             .where(JobRow.owner_key_id == owner_key_id, JobRow.status.in_(_LIVE))
         )
         return int(result.scalar_one())
-
-    async def inbox(self, limit: int) -> list[tuple[str, str]]:
-        """(job id, provider) of accepted jobs not yet handed to the workflow engine, oldest
-        first; on PostgreSQL locked for this transaction (others skip them)."""
-        result = await self.session.execute(
-            select(JobRow.id, JobRow.provider)
-            .where(JobRow.status == JobStatus.QUEUED.value, JobRow.dispatched_at.is_(None))
-            .order_by(JobRow.created_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list(result.all())
-
-    async def mark_dispatched(self, job_ids: Sequence[str], now: datetime) -> None:
-        await self.session.execute(
-            update(JobRow).where(JobRow.id.in_(job_ids)).values(dispatched_at=now)
-        )
-
-    async def unwatched_live(self, dispatched_before: datetime) -> list[tuple[str, str]]:
-        """(job id, provider) of live jobs handed to the workflow engine before
-        `dispatched_before` that are not waiting on an upstream operation: each should have a
-        live workflow. (Jobs waiting upstream are the poller's; they need none.)"""
-        watched = select(UpstreamOperationRow.job_id)
-        result = await self.session.execute(
-            select(JobRow.id, JobRow.provider)
-            .where(
-                JobRow.status.in_(_LIVE),
-                JobRow.dispatched_at < dispatched_before,
-                JobRow.id.not_in(watched),
-            )
-            .order_by(JobRow.created_at)
-        )
-        return list(result.all())
-
-    async def still_unwatched_live(self, job_ids: Sequence[str]) -> set[str]:
-        """Those of `job_ids` that are (still) live and not waiting on an upstream operation."""
-        watched = select(UpstreamOperationRow.job_id)
-        result = await self.session.execute(
-            select(JobRow.id).where(
-                JobRow.id.in_(job_ids), JobRow.status.in_(_LIVE), JobRow.id.not_in(watched)
-            )
-        )
-        return set(result.scalars())
 
     async def status_of(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         result = await self.session.execute(
@@ -509,15 +406,3 @@ class JobRepository:
             return False
         await self._publish(job_id, owner, EventType.DELETED, {}, now)
         return True
-
-    async def mean_run_seconds(self, public_model: str, limit: int = 50) -> float | None:
-        """Mean wall time (created -> finished) of the model's recent successful jobs."""
-        recent = (
-            select(JobRow.created_at, JobRow.finished_at)
-            .where(JobRow.public_model == public_model, JobRow.status == JobStatus.SUCCEEDED.value)
-            .order_by(JobRow.finished_at.desc())
-            .limit(limit)
-        )
-        rows = (await self.session.execute(recent)).all()
-        spans = [(f - c).total_seconds() for c, f in rows if f is not None]
-        return sum(spans) / len(spans) if spans else None

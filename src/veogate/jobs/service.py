@@ -14,7 +14,8 @@ from veogate.errors import IdempotencyConflict, NotFound, RateLimited
 from veogate.ids import looks_like_id, new_id
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.reader import JobReader
-from veogate.jobs.repository import JobRepository, as_utc
+from veogate.jobs.repository import JobRepository
+from veogate.jobs.rows import as_utc
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUOTA_RETRY_AFTER_SECONDS = 10

@@ -30,7 +30,7 @@ from dbos import DBOSClient, EnqueueOptions
 
 from veogate.db.engine import sqlite_path
 from veogate.db.transactions import scoped
-from veogate.jobs.repository import JobRepository
+from veogate.jobs.inbox_repository import InboxRepository
 from veogate.pipeline.queues import APP_VERSION, WORKFLOW_NAME, queue_name
 from veogate.wiring import Services
 
@@ -110,7 +110,7 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Hand one batch of the inbox to the workflow engine; how many jobs it held."""
         async with scoped(self.services.sessions) as session:
-            repo = JobRepository(session)
+            repo = InboxRepository(session)
             jobs = await repo.inbox(BATCH)  # locked on PostgreSQL; SQLite takes no lock to read
             if not jobs:
                 return 0

@@ -34,6 +34,7 @@ from veogate.config import Settings
 from veogate.db.engine import prepare_sqlite_file
 from veogate.db.transactions import scoped, transact
 from veogate.delivery.webhooks import Webhooks
+from veogate.jobs.inbox_repository import InboxRepository
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
 from veogate.pipeline import context, retention
@@ -187,7 +188,7 @@ class WorkerRuntime:
         """
         svc = self.services
         async with scoped(svc.sessions) as session:
-            candidates = await JobRepository(session).unwatched_live(datetime.now(UTC))
+            candidates = await InboxRepository(session).unwatched_live(datetime.now(UTC))
         if candidates:
             await self._reconcile_workflows(dict(candidates))
         await self._fail_stranded()
@@ -202,7 +203,7 @@ class WorkerRuntime:
             ):
                 statuses[workflow.workflow_id] = workflow.status
         async with scoped(self.services.sessions) as session:
-            still = await JobRepository(session).still_unwatched_live(ids)
+            still = await InboxRepository(session).still_unwatched_live(ids)
         lost = [(i, providers[i]) for i in ids if i in still and i not in statuses]
         if lost and self._enqueuer is not None:
             log.warning("%d live jobs had no workflow; enqueueing them", len(lost))
