@@ -15,6 +15,7 @@ from tests.support.databases import migrated_database, new_caller
 from veogate.auth.keys import Caller
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped, transact
+from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.errors import NotFound
 from veogate.jobs.model import ImageInput, Job, JobSpec, JobStatus, Output
 from veogate.jobs.reader import JobReader, create_reader
@@ -45,8 +46,7 @@ async def reader(database_url: str) -> AsyncIterator[JobReader]:
 async def _submit(sessions: async_sessionmaker[AsyncSession], caller: Caller, spec: JobSpec) -> Job:
     submission = Submission(
         dialect="apimart",
-        id_prefix="task",
-        upper_id=True,
+        id_form=APIMART_IDS,
         spec=spec,
         idempotency_key=None,
         request_fingerprint="f" * 64,

@@ -30,6 +30,8 @@ from veogate.db.transactions import scoped, transact
 from veogate.delivery.endpoints import NewEndpoint, WebhookService
 from veogate.delivery.repository import Delivery, DeliveryRepository
 from veogate.delivery.webhooks import Webhooks
+from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
+from veogate.dialects.kyy.schemas import ID_FORM as KYY_IDS
 from veogate.dialects.status import render_status
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 from veogate.jobs.repository import JobRepository
@@ -38,7 +40,7 @@ from veogate.wiring import Services, build_services
 
 SIGNING_SECRET = "delivery-tests-signing-secret-0123456789abcdef"
 SPEC = JobSpec(public_model="veo_3_1_fast", canonical_model="veo-3.1-fast", prompt="a kite", seed=3)
-DIALECTS = {"kyy": ("vgen", False), "apimart": ("task", True)}
+DIALECTS = {"kyy": KYY_IDS, "apimart": APIMART_IDS}
 
 
 def output(job_id: str) -> Output:
@@ -120,11 +122,9 @@ class Node:
     async def jobs(
         self, key_id: str, count: int = 1, *, dialect: str = "kyy", callback_url: str | None = None
     ) -> list[Job]:
-        prefix, upper = DIALECTS[dialect]
         submission = Submission(
             dialect=dialect,
-            id_prefix=prefix,
-            upper_id=upper,
+            id_form=DIALECTS[dialect],
             spec=SPEC,
             idempotency_key=None,
             request_fingerprint="f" * 64,

@@ -285,3 +285,29 @@ def test_retention_deletes_files_and_says_so(fresh_server: ServerProcess, tmp_pa
     assert expired["result"]["videos"] == []
     assert httpx.get(url).status_code == 404
     assert not list((fresh_server.data_dir / "objects" / "jobs").rglob("*.mp4"))
+
+
+def test_every_spelling_of_an_id_reads_the_same_job(
+    server: ServerProcess, finished_task: dict
+) -> None:
+    """An apimart task read through kyy, and a kyy video through apimart: each dialect
+    names the job in its own spelling, and every spelling finds it."""
+    client = server.client()
+    task_id = finished_task["id"]
+    ref = task_id.removeprefix("task_").lower()
+    as_kyy = client.get(f"/v1/result/vgen_{ref}").json()
+    assert (as_kyy["id"], as_kyy["status"]) == (f"vgen_{ref}", "completed")
+    assert client.get(f"/v1/result/{task_id}").json()["id"] == f"vgen_{ref}"
+    assert client.get(f"/v1/tasks/vgen_{ref}").json()["data"]["id"] == task_id
+
+    video_id = client.post(
+        "/v1/veo/videos", json={"model": "veo_3_1_fast", "prompt": "both ways"}
+    ).json()["id"]
+    video_ref = video_id.removeprefix("vgen_")
+    assert client.get(f"/v1/tasks/{video_id}").json()["data"]["id"] == f"task_{video_ref.upper()}"
+    cancelled = client.post(f"/v1/tasks/task_{video_ref.upper()}/cancel").json()["data"]
+    assert cancelled["status"] == "cancelled"
+    assert client.get(f"/v1/result/{video_id}").json()["error"] == "cancelled"
+    # Another key's job is not found under any spelling.
+    other = server.client(server.create_key("eve"))
+    assert other.get(f"/v1/result/vgen_{ref}").status_code == 404

@@ -23,6 +23,7 @@ from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings
 from veogate.db.tables import JobEventRow, JobRow
 from veogate.db.transactions import scoped, transact
+from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.dialects.status import render_status
 from veogate.jobs import lifecycle
 from veogate.jobs.lifecycle import EventType, StepNote
@@ -140,8 +141,7 @@ SPEC = JobSpec(public_model="veo3.1-fast", canonical_model="veo-3.1-fast", promp
 async def _create(svc: Services, caller: Caller, *, provider: str = "") -> Job:
     submission = Submission(
         dialect="apimart",
-        id_prefix="task",
-        upper_id=True,
+        id_form=APIMART_IDS,
         spec=SPEC,
         idempotency_key=None,
         request_fingerprint="e" * 64,

@@ -14,6 +14,7 @@ from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import transact
+from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.jobs.model import Job, JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
@@ -50,8 +51,7 @@ async def submit_job_in(session: AsyncSession, caller: Caller) -> Job:
     """An apimart job accepted in `session` (not committed): its `job.queued` event too."""
     submission = Submission(
         dialect="apimart",
-        id_prefix="task",
-        upper_id=True,
+        id_form=APIMART_IDS,
         spec=SPEC,
         idempotency_key=None,
         request_fingerprint="f" * 64,

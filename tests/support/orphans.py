@@ -11,6 +11,7 @@ from veogate.auth.keys import Caller
 from veogate.catalog import SpecDraft, load_catalog, validate
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped
+from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.jobs.inbox_repository import InboxRepository
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
@@ -30,8 +31,7 @@ def commit_without_enqueue(database_url: str, key_id: str, *, dispatched: bool =
         )
         submission = Submission(
             dialect="apimart",
-            id_prefix="task",
-            upper_id=True,
+            id_form=APIMART_IDS,
             spec=spec,
             idempotency_key=None,
             request_fingerprint="orphan",

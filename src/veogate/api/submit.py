@@ -19,6 +19,7 @@ from veogate.catalog import SpecDraft, validate
 from veogate.db.transactions import scoped, transact
 from veogate.delivery.targets import check_webhook_url
 from veogate.errors import InvalidRequest
+from veogate.ids import IdForm
 from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import SEED_MAX, Job, JobSpec
 from veogate.jobs.repository import JobRepository
@@ -36,8 +37,7 @@ class CreateDialect:
     """How one dialect's create request becomes a submission."""
 
     name: str
-    id_prefix: str
-    upper_id: bool
+    id_form: IdForm
     read: Callable[[dict[str, Any]], tuple[SpecDraft, dict[str, str]]]
     """Wire body -> draft and the field names to report errors with."""
     read_callback: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _body: None
@@ -69,8 +69,7 @@ async def create_job(
     )
     submission = Submission(
         dialect=dialect.name,
-        id_prefix=dialect.id_prefix,
-        upper_id=dialect.upper_id,
+        id_form=dialect.id_form,
         spec=spec,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(dialect.name, body),

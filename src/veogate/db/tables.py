@@ -49,6 +49,9 @@ class JobRow(Base):
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(26), unique=True)
+    """The id's ULID in lowercase: every dialect's spelling of the id resolves through it
+    (`veogate.ids`)."""
     owner_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
     dialect: Mapped[str] = mapped_column(String(20))
     public_model: Mapped[str] = mapped_column(String(100), index=True)

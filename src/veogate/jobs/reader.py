@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from veogate.db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, sqlite_path
 from veogate.db.tables import JobRow
+from veogate.ids import ref_of
 from veogate.jobs.model import Job, Output
 from veogate.jobs.rows import to_job
 
@@ -50,7 +51,7 @@ def _select(placeholder: str) -> str:
     outputs = ", ".join(f'o."{c}" AS "o_{c}"' for c in _OUTPUT_COLUMNS)
     return (
         f"SELECT {jobs}, {outputs} FROM jobs AS j "  # noqa: S608 (constant column names)
-        f"LEFT JOIN job_outputs AS o ON o.job_id = j.id WHERE j.id = {placeholder}"
+        f"LEFT JOIN job_outputs AS o ON o.job_id = j.id WHERE j.ref = {placeholder}"
     )
 
 
@@ -70,8 +71,13 @@ def _job_from(rows: Sequence[dict[str, Any]]) -> Job | None:
 class JobReader(abc.ABC):
     """Reads one job as stored now."""
 
+    async def get(self, job_id: str) -> Job | None:
+        """The job `job_id` (any dialect's spelling of its id) names, if it exists."""
+        ref = ref_of(job_id)
+        return None if ref is None else await self._get(ref)
+
     @abc.abstractmethod
-    async def get(self, job_id: str) -> Job | None: ...
+    async def _get(self, ref: str) -> Job | None: ...
 
     @abc.abstractmethod
     async def close(self) -> None: ...
@@ -93,10 +99,10 @@ class SqliteJobReader(JobReader):
         connection.execute("PRAGMA query_only=ON")
         return connection
 
-    async def get(self, job_id: str) -> Job | None:
+    async def _get(self, ref: str) -> Job | None:
         if self._connection is None:
             self._connection = self._connect()
-        rows = [dict(row) for row in self._connection.execute(self._sql, (job_id,))]
+        rows = [dict(row) for row in self._connection.execute(self._sql, (ref,))]
         for row in rows[:1]:
             for column in _JSON:
                 row[column] = json.loads(row[column]) if row[column] is not None else None
@@ -127,26 +133,26 @@ class PostgresJobReader(JobReader):
         self._sql = _select("%s")
         self._opening = asyncio.Lock()
 
-    async def get(self, job_id: str) -> Job | None:
+    async def _get(self, ref: str) -> Job | None:
         if self._pool.closed:  # opened at the first read, on the serving loop
             async with self._opening:
                 if self._pool.closed:
                     await self._pool.open()
         try:
-            rows = await self._rows(job_id)
+            rows = await self._rows(ref)
         except psycopg.OperationalError:
             # Connections the server dropped (a restart, a failover) fail at their first
             # use: replace every broken one in the pool, then send the read again.
             await self._pool.check()
-            rows = await self._rows(job_id)
+            rows = await self._rows(ref)
         return _job_from(rows)
 
-    async def _rows(self, job_id: str) -> list[dict[str, Any]]:
+    async def _rows(self, ref: str) -> list[dict[str, Any]]:
         async with (
             self._pool.connection() as connection,
             connection.cursor(row_factory=dict_row) as cursor,
         ):
-            await cursor.execute(self._sql, (job_id,))
+            await cursor.execute(self._sql, (ref,))
             return await cursor.fetchall()
 
     async def close(self) -> None:

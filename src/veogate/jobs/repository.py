@@ -30,6 +30,7 @@ from veogate.db.tables import (
     JobRow,
     UpstreamOperationRow,
 )
+from veogate.ids import ref_of
 from veogate.jobs.lifecycle import (
     LIVE_VALUES,
     PROGRESS_STEP,
@@ -49,6 +50,7 @@ _EVENTS = cast(Table, JobEventRow.__table__)
 # Built once: status reads are the hottest path, and building a statement costs more than
 # running it on SQLite.
 _JOB_BY_ID = select(*_JOBS.c).where(_JOBS.c.id == bindparam("job_id"))
+_JOB_ID_BY_REF = select(_JOBS.c.id).where(_JOBS.c.ref == bindparam("ref"))
 _OUTPUTS_OF = select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == bindparam("job_id"))
 _INSERT_JOB = insert(_JOBS)
 _INSERT_INPUT = insert(_INPUTS)
@@ -103,6 +105,7 @@ class JobRepository:
             _INSERT_JOB,
             {
                 "id": job.id,
+                "ref": ref_of(job.id),
                 "owner_key_id": job.owner_key_id,
                 "dialect": job.dialect,
                 "public_model": job.spec.public_model,
@@ -186,6 +189,14 @@ class JobRepository:
         if row.status == JobStatus.SUCCEEDED.value:
             outputs = list(await self.session.execute(_OUTPUTS_OF, {"job_id": job_id}))
         return to_job(row, outputs)
+
+    async def find(self, public_id: str) -> Job | None:
+        """The job any dialect's spelling of its id names (`veogate.ids`), if it exists."""
+        ref = ref_of(public_id)
+        if ref is None:
+            return None
+        job_id = (await self.session.execute(_JOB_ID_BY_REF, {"ref": ref})).scalar()
+        return None if job_id is None else await self.get(job_id)
 
     async def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
         """`get` for many jobs in two statements (those that exist)."""

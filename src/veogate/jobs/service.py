@@ -11,7 +11,7 @@ from typing import Any
 from veogate.auth.keys import Caller
 from veogate.db.tables import IdempotencyKeyRow
 from veogate.errors import IdempotencyConflict, NotFound, RateLimited
-from veogate.ids import looks_like_id, new_id
+from veogate.ids import IdForm
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.reader import JobReader
 from veogate.jobs.repository import JobRepository
@@ -26,8 +26,8 @@ class Submission:
     """A validated create request, as the boundary hands it to the service."""
 
     dialect: str
-    id_prefix: str
-    upper_id: bool
+    id_form: IdForm
+    """How the creating dialect spells the new job's id."""
     spec: JobSpec
     idempotency_key: str | None
     request_fingerprint: str
@@ -46,7 +46,7 @@ class Submitted:
 
 async def read_job(reader: JobReader, caller: Caller, job_id: str) -> Job:
     """The caller's job as stored now, for a status read (no session, one statement)."""
-    job = await reader.get(job_id) if looks_like_id(job_id) else None
+    job = await reader.get(job_id)
     return _owned(job, caller, job_id)
 
 
@@ -107,7 +107,7 @@ class JobService:
         if existing is not None:
             return Submitted(existing, created=False)
         job = Job(
-            id=new_id(submission.id_prefix, upper=submission.upper_id),
+            id=submission.id_form.new(),
             owner_key_id=caller.key_id,
             dialect=submission.dialect,
             spec=submission.spec,
@@ -136,9 +136,9 @@ class JobService:
         return Submitted(job, created=True)
 
     async def get(self, caller: Caller, job_id: str) -> Job:
-        """The caller's job, read in this session (for a unit of work that then writes)."""
-        job = await self.repo.get(job_id) if looks_like_id(job_id) else None
-        return _owned(job, caller, job_id)
+        """The caller's job, read in this session (for a unit of work that then writes);
+        `job_id` may be any dialect's spelling of its id."""
+        return _owned(await self.repo.find(job_id), caller, job_id)
 
     async def cancel(self, caller: Caller, job_id: str) -> tuple[Job, bool]:
         """Cancel a live job. Returns the job and whether this call cancelled it."""
@@ -146,9 +146,9 @@ class JobService:
         if job.status.terminal:
             return job, False
         changed = await self.repo.record_end(
-            job_id, JobStatus.CANCELLED, datetime.now(UTC), "cancelled", "cancelled"
+            job.id, JobStatus.CANCELLED, datetime.now(UTC), "cancelled", "cancelled"
         )
-        refreshed = await self.repo.get(job_id)
+        refreshed = await self.repo.get(job.id)
         assert refreshed is not None
         return refreshed, changed
 
@@ -159,8 +159,8 @@ class JobService:
         job = await self.get(caller, job_id)
         now = datetime.now(UTC)
         if not job.status.terminal:
-            await self.repo.record_end(job_id, JobStatus.CANCELLED, now, "cancelled", "cancelled")
-        deleted = await self.repo.mark_deleted(job_id, now)
-        refreshed = await self.repo.get(job_id)
+            await self.repo.record_end(job.id, JobStatus.CANCELLED, now, "cancelled", "cancelled")
+        deleted = await self.repo.mark_deleted(job.id, now)
+        refreshed = await self.repo.get(job.id)
         assert refreshed is not None
         return refreshed, deleted

@@ -11,14 +11,12 @@ from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
 from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.apimart import translate
-from veogate.dialects.apimart.schemas import DIALECT, read_callback, read_create
+from veogate.dialects.apimart.schemas import DIALECT, ID_FORM, read_callback, read_create
 from veogate.dialects.status import apimart_task
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService
 
-CREATE = CreateDialect(
-    DIALECT, id_prefix="task", upper_id=True, read=read_create, read_callback=read_callback
-)
+CREATE = CreateDialect(DIALECT, id_form=ID_FORM, read=read_create, read_callback=read_callback)
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
 
 

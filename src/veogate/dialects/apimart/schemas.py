@@ -7,9 +7,12 @@ from typing import Any
 from veogate.catalog import SpecDraft
 from veogate.dialects.wire import WireReader
 from veogate.errors import InvalidRequest
+from veogate.ids import IdForm
 from veogate.jobs.model import PersonGeneration
 
 DIALECT = "apimart"
+ID_FORM = IdForm("task", upper=True)
+"""How this dialect spells job ids (any spelling of a job's id is accepted)."""
 
 FIELD_NAMES = {
     "first_frame": "first_frame_image",

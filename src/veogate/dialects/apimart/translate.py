@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from veogate.dialects.apimart.messages import localize
+from veogate.dialects.apimart.schemas import ID_FORM
 from veogate.errors import VeogateError
 from veogate.jobs.model import Job, JobStatus
 from veogate.storage.signing import SignedUrl
@@ -39,12 +40,12 @@ def error_type(status_code: int) -> str:
 
 
 def submitted(job: Job) -> dict[str, Any]:
-    return {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]}
+    return {"code": 200, "data": [{"status": "submitted", "task_id": ID_FORM.render(job.id)}]}
 
 
 def task(job: Job, links: list[SignedUrl], estimated: int, language: str) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": job.id,
+        "id": ID_FORM.render(job.id),
         "status": _STATUS[job.status],
         "progress": job.progress,
         "created": int(job.created_at.timestamp()),

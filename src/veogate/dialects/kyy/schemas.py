@@ -7,8 +7,11 @@ from typing import Any
 from veogate.catalog import SpecDraft
 from veogate.dialects.wire import WireReader
 from veogate.errors import InvalidRequest
+from veogate.ids import IdForm
 
 DIALECT = "kyy"
+ID_FORM = IdForm("vgen")
+"""How this dialect spells job ids (any spelling of a job's id is accepted)."""
 
 # Canonical field -> kyy field, for error messages.
 FIELD_NAMES = {

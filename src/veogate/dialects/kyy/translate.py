@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from veogate.dialects.kyy.schemas import ID_FORM
 from veogate.errors import VeogateError
 from veogate.jobs.model import Job, JobStatus
 from veogate.storage.signing import SignedUrl
@@ -23,7 +24,7 @@ _CODES = {"invalid_parameter", "missing_parameter", "conflicting_parameters", "i
 
 def created(job: Job) -> dict[str, Any]:
     return {
-        "id": job.id,
+        "id": ID_FORM.render(job.id),
         "object": "video",
         "created": int(job.created_at.timestamp()),
         "model": job.spec.public_model,
