@@ -52,13 +52,26 @@ async def create_job(
     launcher: Launcher,
     idempotency_key: str | None,
 ) -> Job:
-    """Read, validate against the catalog, and accept one create request."""
+    """Read, validate against the catalog, and accept one JSON create request."""
+    body = await read_json_body(request, services.settings.max_body_bytes)
+    return await create_from_body(body, dialect, caller, services, launcher, idempotency_key)
+
+
+async def create_from_body(
+    body: dict[str, Any],
+    dialect: CreateDialect,
+    caller: Caller,
+    services: Services,
+    launcher: Launcher,
+    idempotency_key: str | None,
+) -> Job:
+    """Validate an already read create body against the catalog and accept it (for dialects
+    whose requests are not a JSON object: multipart forms, say)."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise InvalidRequest(
             f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
             param="Idempotency-Key",
         )
-    body = await read_json_body(request, services.settings.max_body_bytes)
     draft, names = dialect.read(body)
     spec = validate(
         draft,
