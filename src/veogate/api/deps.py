@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.auth.keys import Caller as CallerIdentity
-from veogate.auth.keys import bearer_hash, caller_for
+from veogate.auth.keys import api_key_hash, bearer_hash, caller_for
 from veogate.auth.repository import ApiKeyRepository
 from veogate.db.transactions import scoped
 from veogate.pipeline.runtime import Launcher
@@ -43,10 +43,24 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 async def _caller(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> CallerIdentity:
+    return await _caller_by_hash(request, bearer_hash(authorization))
+
+
+async def _google_caller(request: Request) -> CallerIdentity:
+    # Read from the raw request: declared `Header`/`Query` parameters would show up as
+    # optional fields of every Google route's OpenAPI entry and cost a validation each.
+    secret_hash = api_key_hash(
+        api_key_header=request.headers.get("x-goog-api-key"),
+        query_key=request.query_params.get("key"),
+        authorization=request.headers.get("authorization"),
+    )
+    return await _caller_by_hash(request, secret_hash)
+
+
+async def _caller_by_hash(request: Request, secret_hash: str) -> CallerIdentity:
     # Services are taken from the app, not through `ServicesDep`: each nested dependency
     # costs a round of FastAPI's solver on every request.
     services: Services = request.app.state.services
-    secret_hash = bearer_hash(authorization)
 
     async def look_up() -> CallerIdentity:
         async with scoped(services.sessions) as session:
@@ -65,4 +79,15 @@ async def _creator(caller: Caller, services: ServicesDep) -> CallerIdentity:
 
 Creator = Annotated[CallerIdentity, Depends(_creator)]
 """The caller of a create request, within its rate limit."""
+GoogleCaller = Annotated[CallerIdentity, Depends(_google_caller)]
+"""The caller, by a key sent Google's way (`x-goog-api-key`, `?key=` or a bearer token)."""
+
+
+async def _google_creator(caller: GoogleCaller, services: ServicesDep) -> CallerIdentity:
+    services.rate_limiter.check(caller.key_id)
+    return caller
+
+
+GoogleCreator = Annotated[CallerIdentity, Depends(_google_creator)]
+"""`GoogleCaller` of a create request, within its rate limit."""
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

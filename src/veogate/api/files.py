@@ -18,6 +18,7 @@ from veogate.api.routing import dialect_route_class
 from veogate.errors import Forbidden, NotFound, VeogateError
 from veogate.ids import looks_like_id
 from veogate.jobs.model import output_key
+from veogate.wiring import Services
 
 _NAME = re.compile("([0-9]{1,3})[.]mp4")
 
@@ -37,13 +38,18 @@ async def download(job_id: str, name: str, request: Request, services: ServicesD
     file = _NAME.fullmatch(name)
     if file is None or not looks_like_id(job_id):
         raise NotFound("no such file")
-    local = services.store.local_path(output_key(job_id, int(file[1])))
+    return serve_output(services, job_id, int(file[1]))
+
+
+def serve_output(services: Services, job_id: str, index: int) -> Response:
+    """Output `index` of job `job_id`, from local storage (Range and HEAD answered), or 404."""
+    local = services.store.local_path(output_key(job_id, index))
     if local is None or not local.is_file():
         raise NotFound("this file is no longer kept")
     return FileResponse(
         local,
         media_type="video/mp4",
-        filename=f"{job_id}-{file[1]}.mp4",
+        filename=f"{job_id}-{index}.mp4",
         content_disposition_type="inline",
         headers={"Cache-Control": "private, max-age=300"},
     )

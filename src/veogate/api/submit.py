@@ -42,6 +42,8 @@ class CreateDialect:
     """Wire body -> draft and the field names to report errors with."""
     read_callback: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _body: None
     """Wire body -> (field name, URL) of the webhook the request asks for, if any."""
+    read_warnings: Callable[[dict[str, Any]], tuple[str, ...]] = lambda _body: ()
+    """Wire body -> what the job should warn about (fields accepted but ignored)."""
 
 
 async def create_job(
@@ -87,6 +89,7 @@ async def create_from_body(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(dialect.name, body),
         callback_url=_callback_url(dialect, body, services),
+        warnings=dialect.read_warnings(body),
     )
     return await accept(services, launcher, caller, submission)
 
@@ -134,7 +137,9 @@ async def _accept(
     warnings = services.providers.member(provider).prepare(submission.spec)
     # Inline images are checked and stored now: a bad one is a 400 before queueing.
     spec = await intake_inline_images(submission.spec, services)
-    submission = dataclasses.replace(submission, spec=spec, provider=provider, warnings=warnings)
+    submission = dataclasses.replace(
+        submission, spec=spec, provider=provider, warnings=(*submission.warnings, *warnings)
+    )
     return (await service.submit(caller, submission)).job
 
 

@@ -63,6 +63,22 @@ def bearer_hash(authorization: str | None) -> str:
     return hash_secret(secret)
 
 
+def api_key_hash(
+    *, api_key_header: str | None, query_key: str | None, authorization: str | None
+) -> str:
+    """The stored form of a key sent Google's way: `x-goog-api-key`, `?key=` or
+    `Authorization: Bearer`, tried in that order; 401 when none is sent."""
+    for secret in (api_key_header, query_key):
+        if secret is not None and secret.strip():
+            return hash_secret(secret.strip())
+    if not authorization:
+        raise Unauthorized(
+            "missing API key: send it in the x-goog-api-key header, the key query parameter "
+            "or 'Authorization: Bearer <api key>'"
+        )
+    return bearer_hash(authorization)
+
+
 async def caller_for(repo: ApiKeyRepository, secret_hash: str) -> Caller:
     """The active key stored as `secret_hash`, or 401."""
     row = await repo.by_hash(secret_hash)

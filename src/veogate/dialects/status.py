@@ -13,6 +13,10 @@ from veogate.api.links import output_links
 from veogate.db.transactions import scoped
 from veogate.dialects.apimart import translate as apimart
 from veogate.dialects.apimart.schemas import DIALECT as APIMART
+from veogate.dialects.google import translate as google
+from veogate.dialects.google.names import vertex_operation
+from veogate.dialects.google.schemas import GEMINI, VERTEX
+from veogate.dialects.google.videos import vertex_operation_body
 from veogate.dialects.kyy import translate as kyy
 from veogate.dialects.kyy.schemas import DIALECT as KYY
 from veogate.jobs.model import Job
@@ -44,7 +48,22 @@ async def _estimated_seconds(services: Services, public_model: str, fallback: in
     return fallback if value is None else max(1, round(value))
 
 
-_BY_DIALECT: dict[str, RenderStatus] = {KYY: kyy_status, APIMART: apimart_task}
+async def gemini_status(job: Job, services: Services) -> dict[str, Any]:
+    return google.gemini_operation(job.spec.public_model, job, services.settings.base_url)
+
+
+async def vertex_status(job: Job, services: Services) -> dict[str, Any]:
+    """Videos as URLs, never inline: a webhook or an event is no place for megabytes."""
+    operation = vertex_operation(None, None, job.spec.public_model, job.id, urls=True)
+    return await vertex_operation_body(operation, job, services)
+
+
+_BY_DIALECT: dict[str, RenderStatus] = {
+    KYY: kyy_status,
+    APIMART: apimart_task,
+    GEMINI: gemini_status,
+    VERTEX: vertex_status,
+}
 
 
 async def render_status(job: Job, services: Services) -> dict[str, Any]:
