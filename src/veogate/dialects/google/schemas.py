@@ -55,7 +55,9 @@ _PERSON: dict[str, PersonGeneration] = {
     "allow_adult": "allow_adult",
     "dont_allow": "dont_allow",
 }
-_PERSON_CHOICES = {name: name for name in _PERSON}
+# The SDK's enums send these upper case (`ALLOW_ADULT`, `CROP`); both spellings are Google's.
+_PERSON_CHOICES = {spelled: name for name in _PERSON for spelled in (name, name.upper())}
+_RESIZE_CHOICES = {"pad": "pad", "crop": "crop", "PAD": "pad", "CROP": "crop"}
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def read_create(body: dict[str, Any], dialect: str) -> tuple[SpecDraft, dict[str
         # Google generates audio unless told not to (the Gemini API always does).
         generate_audio=True if audio is None else audio,
         person_generation=None if person is None else _PERSON[person],
-        resize_mode=params.choice("parameters.resizeMode", {"pad": "pad", "crop": "crop"}),
+        resize_mode=params.choice("parameters.resizeMode", _RESIZE_CHOICES),
         enhance_prompt=params.boolean("parameters.enhancePrompt"),
         first_frame=images.read("image"),
         last_frame=images.read("lastFrame"),
