@@ -38,7 +38,7 @@ def done_operation(server: ServerProcess, name: str, **how: Any) -> dict[str, An
         body = httpx.get(f"{server.url}/v1beta/{name}", timeout=30, **how).json()
         if body.get("done"):
             return body  # type: ignore[no-any-return]
-        assert "metadata" in body and 0 <= body["metadata"]["progressPercent"] <= 100, body
+        assert 0 <= body["metadata"]["progressPercent"] <= 100, body
         assert time.monotonic() < deadline, body
         time.sleep(0.2)
 
@@ -51,13 +51,15 @@ def test_gemini_rest_flow(server: ServerProcess, place: str) -> None:
     name = created.json()["name"]
     assert name.startswith(f"models/{GEMINI_MODEL}/operations/")
     opid = name.rsplit("/", 1)[1]
-    assert opid.isalnum() and opid == opid.lower()
+    assert opid.isalnum()
+    assert opid == opid.lower()
     operation = done_operation(server, name, **how)
     response = operation["response"]
     assert response["@type"].endswith("PredictLongRunningResponse")
     [sample] = response["generateVideoResponse"]["generatedSamples"]
     uri = sample["video"]["uri"]
-    assert uri.startswith(f"{server.url}/v1beta/files/") and uri.endswith(":download?alt=media")
+    assert uri.startswith(f"{server.url}/v1beta/files/")
+    assert uri.endswith(":download?alt=media")
     video = httpx.get(uri, timeout=30, follow_redirects=True, **how)
     assert video.status_code == 200
     assert video.headers["content-type"] == "video/mp4"

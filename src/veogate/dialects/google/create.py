@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from veogate.api.body import read_json_body
+from veogate.api.deps import GoogleCreator, IdempotencyKey, LauncherDep, ServicesDep
 from veogate.api.submit import CreateDialect, create_from_body
 from veogate.auth.keys import Caller
 from veogate.dialects.google.schemas import GEMINI, ID_FORM, VERTEX, read_create, vertex_options
@@ -29,28 +31,44 @@ DIALECTS = {
 }
 
 
-async def create_google_job(
-    request: Request,
-    model: str,
-    dialect: str,
-    caller: Caller,
-    services: Services,
-    launcher: Launcher,
-    idempotency_key: str | None,
-) -> tuple[Job, dict[str, Any]]:
-    """Accept a `predictLongRunning` request; returns the job and the body as read."""
-    if services.catalog.model(model, dialect) is None:
-        offered = ", ".join(services.catalog.model_names(dialect))
-        raise NotFound(
-            f"models/{model} is not found or does not support predictLongRunning "
-            f"(offered: {offered})",
-            param="model",
+@dataclass(frozen=True)
+class GoogleCreate:
+    """What a `predictLongRunning` handler needs to accept its request."""
+
+    request: Request
+    caller: Caller
+    services: Services
+    launcher: Launcher
+    idempotency_key: str | None
+
+    async def job(self, model: str, dialect: str) -> tuple[Job, dict[str, Any]]:
+        """Accept the request for `model`; returns the job and the body as read."""
+        services = self.services
+        if services.catalog.model(model, dialect) is None:
+            offered = ", ".join(services.catalog.model_names(dialect))
+            raise NotFound(
+                f"models/{model} is not found or does not support predictLongRunning "
+                f"(offered: {offered})",
+                param="model",
+            )
+        body = await read_json_body(self.request, services.settings.max_body_bytes)
+        if "model" in body:
+            raise InvalidRequest("model is named by the URL path, not the body", param="model")
+        body = {"model": model, **body}
+        job = await create_from_body(
+            body, DIALECTS[dialect], self.caller, services, self.launcher, self.idempotency_key
         )
-    body = await read_json_body(request, services.settings.max_body_bytes)
-    if "model" in body:
-        raise InvalidRequest("model is named by the URL path, not the body", param="model")
-    body = {"model": model, **body}
-    job = await create_from_body(
-        body, DIALECTS[dialect], caller, services, launcher, idempotency_key
-    )
-    return job, body
+        return job, body
+
+
+async def _google_create(
+    request: Request,
+    caller: GoogleCreator,
+    services: ServicesDep,
+    launcher: LauncherDep,
+    idempotency_key: IdempotencyKey = None,
+) -> GoogleCreate:
+    return GoogleCreate(request, caller, services, launcher, idempotency_key)
+
+
+GoogleCreateDep = Annotated[GoogleCreate, Depends(_google_create)]

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from veogate.api.deps import GoogleCaller, GoogleCreator, IdempotencyKey, LauncherDep, ServicesDep
+from veogate.api.deps import GoogleCaller, LauncherDep, ServicesDep
 from veogate.api.files import serve_output
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
 from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.google import translate
 from veogate.dialects.google.cancel import cancel_job
-from veogate.dialects.google.create import create_google_job
+from veogate.dialects.google.create import GoogleCreateDep
 from veogate.dialects.google.names import gemini_name, parse_file_path
 from veogate.dialects.google.schemas import GEMINI
 from veogate.errors import NotFound
@@ -31,17 +31,8 @@ VERSIONS = ("v1beta", "v1")
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["gemini"])
 
 
-async def predict_long_running(
-    model: str,
-    request: Request,
-    caller: GoogleCreator,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    job, _ = await create_google_job(
-        request, model, GEMINI, caller, services, launcher, idempotency_key
-    )
+async def predict_long_running(model: str, create: GoogleCreateDep) -> dict[str, Any]:
+    job, _ = await create.job(model, GEMINI)
     return {"name": gemini_name(model, job.id)}
 
 

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from veogate.api.body import read_json_body
-from veogate.api.deps import GoogleCaller, GoogleCreator, IdempotencyKey, LauncherDep, ServicesDep
+from veogate.api.deps import GoogleCaller, ServicesDep
 from veogate.api.routing import dialect_route_class
 from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.google import translate
-from veogate.dialects.google.create import create_google_job
+from veogate.dialects.google.create import GoogleCreateDep
 from veogate.dialects.google.names import parse_vertex_operation, vertex_operation
 from veogate.dialects.google.schemas import VERTEX, vertex_options
 from veogate.dialects.google.videos import vertex_operation_response
@@ -32,16 +32,9 @@ router = APIRouter(route_class=dialect_route_class(translate.render_error), tags
 
 
 async def predict_long_running(
-    model: str,
-    request: Request,
-    caller: GoogleCreator,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    idempotency_key: IdempotencyKey = None,
+    model: str, request: Request, create: GoogleCreateDep
 ) -> dict[str, Any]:
-    job, body = await create_google_job(
-        request, model, VERTEX, caller, services, launcher, idempotency_key
-    )
+    job, body = await create.job(model, VERTEX)
     urls = vertex_options(body).storage_uri is not None
     scope = request.path_params
     operation = vertex_operation(
