@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.mp4 import decode
 from tests.support.server import ServerProcess
+from tests.support.sse import events
 
 GEMINI_MODEL = "veo-3.1-fast-generate-preview"
 GEMINI_CREATE = f"/v1beta/models/{GEMINI_MODEL}:predictLongRunning"
@@ -186,3 +187,30 @@ def test_vertex_rest_operation_name_and_fetch(server: ServerProcess) -> None:
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["details"][0]["fieldViolations"][0]["field"] == "operationName"
+
+
+def test_events_carry_the_operation_as_each_google_dialect_renders_it(
+    server: ServerProcess,
+) -> None:
+    """Webhooks and server-sent events render a job in its own dialect: a Gemini operation
+    with download URIs; a Vertex AI operation with URLs, never inline bytes."""
+    how = auth(server.bootstrap_key(), "header")
+    client = server.client()
+    for path in (GEMINI_CREATE, f"{VERTEX_MODELS}/veo-3.1-generate-001:predictLongRunning"):
+        name = httpx.post(f"{server.url}{path}", json=FAST, timeout=30, **how).json()["name"]
+        opid = name.rsplit("/", 1)[1]
+        with client.stream("GET", f"/v1/jobs/{opid}/events", timeout=120) as response:
+            final = list(events(response))[-1]
+        assert final.event == "job.succeeded"
+        assert final.data is not None
+        operation = final.data["data"]
+        assert operation["done"] is True
+        assert operation["name"].endswith(opid)  # the job ref, with no prefix or a `gcs` one
+        if path == GEMINI_CREATE:
+            samples = operation["response"]["generateVideoResponse"]["generatedSamples"]
+            video = httpx.get(samples[0]["video"]["uri"], **how).content
+        else:
+            [item] = operation["response"]["videos"]
+            assert "bytesBase64Encoded" not in item
+            video = httpx.get(item["gcsUri"]).content
+        assert decode(video).frames == 96
