@@ -101,6 +101,16 @@ def _properties(model: PublicModel, catalog: Catalog) -> dict[str, Any]:
     return props
 
 
+def _counts_description(counts: dict[str, list[int]]) -> str:
+    words = {1: "1 = first frame", 2: "2 = first + last frame"}
+    said = [words[n] for n in counts.get("frame", [])]
+    if references := counts.get("reference"):
+        inferred = " (3 without generation_type)" if MAX_IMAGE_URLS in references else ""
+        said.append(f"with generation_type reference: 1 to {max(references)} reference images")
+        said[-1] += inferred
+    return "; ".join(said)
+
+
 def _image_properties(model: PublicModel) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if "first" in model.image_modes:
@@ -114,7 +124,7 @@ def _image_properties(model: PublicModel) -> dict[str, Any]:
             "items": _IMAGE,
             "minItems": 1,
             "maxItems": max(max(n) for n in counts.values()),
-            "description": "1 = first frame, 2 = first + last frame, 3 = reference images",
+            "description": _counts_description(counts),
         }
         props["generation_type"] = {
             "type": "string",
@@ -125,6 +135,7 @@ def _image_properties(model: PublicModel) -> dict[str, Any]:
         props["image_with_roles"] = {
             "type": "array",
             "minItems": 1,
+            "description": "objects {url, role}; role one of " + ", ".join(image_roles(model)),
             "items": {
                 "type": "object",
                 "properties": {"url": _IMAGE, "role": role},
