@@ -14,26 +14,19 @@ from fastapi import Request, Response
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
 from veogate.api.submit import CreateDialect, submit_job
 from veogate.api.wait import PREFER_PARAMETER, Wait
-from veogate.dialects.apimart import catalog_routes, translate
+from veogate.dialects.apimart import catalog_routes, schemas, translate
 from veogate.dialects.apimart.contract import REPLAYED_HEADER, Contract
 from veogate.dialects.apimart.routing import apimart_router
-from veogate.dialects.apimart.schemas import (
-    DIALECT,
-    ID_FORM,
-    read_callback,
-    read_create,
-    read_warnings,
-)
 from veogate.dialects.status import apimart_task, estimated_seconds
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService
 
 CREATE = CreateDialect(
-    DIALECT,
-    id_form=ID_FORM,
-    read=read_create,
-    read_callback=read_callback,
-    read_warnings=read_warnings,
+    schemas.DIALECT,
+    schemas.ID_FORM,
+    schemas.read_create,
+    schemas.read_callback,
+    schemas.read_warnings,
 )
 router = apimart_router()
 

@@ -26,13 +26,7 @@ from veogate.dialects.status import kyy_status
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService
 
-CREATE = CreateDialect(
-    DIALECT,
-    id_form=ID_FORM,
-    read=read_create,
-    read_callback=read_callback,
-    read_warnings=read_warnings,
-)
+CREATE = CreateDialect(DIALECT, ID_FORM, read_create, read_callback, read_warnings)
 
 
 def build_router(prefix: str) -> APIRouter:
