@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     url_ttl_seconds: int = Field(
         default=3600, ge=60, description="Lifetime of a signed download URL."
     )
+    upload_url_ttl_seconds: int = Field(
+        default=72 * 3600,
+        ge=60,
+        description="Lifetime of the signed URL of an uploaded image (POST /v1/uploads/images).",
+    )
     retention_days: float = Field(
         default=7.0, gt=0, description="Stored results are deleted after this."
     )

@@ -87,6 +87,15 @@ REJECTED: list[tuple[str, dict[str, Any], str, str]] = [
     ("ref not a string", {"input_reference": [5]}, "input_reference[0]", "invalid_parameter"),
     ("image not a URL", {"first_image": "ftp://x/y.png"}, "first_image", "invalid_parameter"),
     ("resolution number", {"resolution": 720}, "resolution", "invalid_parameter"),
+    # Fields of other APIs that carry images are never dropped silently.
+    ("apimart's frame field", {"first_frame_image": PNG}, "first_frame_image", "invalid_parameter"),
+    (
+        "reference_images",
+        {"reference_images": ["https://example.com/a.png"]},
+        "reference_images",
+        "invalid_parameter",
+    ),
+    ("image object", {"image": {"url": "https://example.com/a.png"}}, "image", "invalid_parameter"),
 ]
 
 
@@ -182,3 +191,13 @@ def test_unknown_job_is_404(client: httpx.Client) -> None:
     response = client.get("/v1/result/vgen_nope")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_unknown_fields_are_named_in_warnings(client: httpx.Client) -> None:
+    response = create(client, {"duration": 4, "style": "noir", "image_count": 2})
+    assert response.status_code == 200, response.text
+    job_id = response.json()["id"]
+    client.post(f"/v1/veo/videos/{job_id}/cancel")
+    warnings = client.get(f"/v1/result/{job_id}").json()["warnings"]
+    for name in ("duration", "style", "image_count"):
+        assert any(f'"{name}"' in w for w in warnings), (name, warnings)

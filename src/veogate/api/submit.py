@@ -23,7 +23,7 @@ from veogate.ids import IdForm
 from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import SEED_MAX, Job, JobSpec
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, Submission, fingerprint
+from veogate.jobs.service import JobService, Submission, Submitted, fingerprint
 from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
@@ -43,7 +43,8 @@ class CreateDialect:
     read_callback: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _body: None
     """Wire body -> (field name, URL) of the webhook the request asks for, if any."""
     read_warnings: Callable[[dict[str, Any]], tuple[str, ...]] = lambda _body: ()
-    """Wire body -> what the job should warn about (fields accepted but ignored)."""
+    """Wire body -> what the job's warnings say about it (fields it ignores, say); may
+    raise `InvalidRequest` for a field that cannot be ignored."""
 
 
 async def create_job(
@@ -55,8 +56,22 @@ async def create_job(
     idempotency_key: str | None,
 ) -> Job:
     """Read, validate against the catalog, and accept one JSON create request."""
+    submitted = await submit_job(request, dialect, caller, services, launcher, idempotency_key)
+    return submitted.job
+
+
+async def submit_job(
+    request: Request,
+    dialect: CreateDialect,
+    caller: Caller,
+    services: Services,
+    launcher: Launcher,
+    idempotency_key: str | None,
+) -> Submitted:
+    """`create_job`, also telling whether the job was created now or replayed for a
+    repeated Idempotency-Key."""
     body = await read_json_body(request, services.settings.max_body_bytes)
-    return await create_from_body(body, dialect, caller, services, launcher, idempotency_key)
+    return await submit_body(body, dialect, caller, services, launcher, idempotency_key)
 
 
 async def create_from_body(
@@ -69,12 +84,26 @@ async def create_from_body(
 ) -> Job:
     """Validate an already read create body against the catalog and accept it (for dialects
     whose requests are not a JSON object: multipart forms, say)."""
+    submitted = await submit_body(body, dialect, caller, services, launcher, idempotency_key)
+    return submitted.job
+
+
+async def submit_body(
+    body: dict[str, Any],
+    dialect: CreateDialect,
+    caller: Caller,
+    services: Services,
+    launcher: Launcher,
+    idempotency_key: str | None,
+) -> Submitted:
+    """`create_from_body`, also telling whether the job was created now or replayed."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise InvalidRequest(
             f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
             param="Idempotency-Key",
         )
     draft, names = dialect.read(body)
+    warnings = dialect.read_warnings(body)
     spec = validate(
         draft,
         catalog=services.catalog,
@@ -88,10 +117,10 @@ async def create_from_body(
         spec=spec,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(dialect.name, body),
+        warnings=warnings,
         callback_url=_callback_url(dialect, body, services),
-        warnings=dialect.read_warnings(body),
     )
-    return await accept(services, launcher, caller, submission)
+    return await accept_submission(services, launcher, caller, submission)
 
 
 def _callback_url(dialect: CreateDialect, body: dict[str, Any], services: Services) -> str | None:
@@ -109,9 +138,16 @@ async def accept(
 ) -> Job:
     """Record the job durably in the inbox; a worker's dispatcher hands it to the workflow
     engine (`pipeline/dispatch.py`). Idempotent for a repeated Idempotency-Key."""
+    return (await accept_submission(services, launcher, caller, submission)).job
+
+
+async def accept_submission(
+    services: Services, launcher: Launcher, caller: Caller, submission: Submission
+) -> Submitted:
+    """`accept`, also telling whether the job was created now or replayed."""
     work = functools.partial(_accept, services, caller, submission)
     try:
-        job = await transact(
+        submitted = await transact(
             services.sessions, work, what="accepting a job", patience=ACCEPT_PATIENCE_SECONDS
         )
     except IntegrityError:  # a concurrent request with the same key won the race
@@ -119,19 +155,19 @@ async def accept(
             replayed = await JobService(JobRepository(session)).replay(caller, submission)
         if replayed is None:
             raise
-        job = replayed
-    return await _started(launcher, job)
+        submitted = Submitted(replayed, created=False)
+    return Submitted(await _started(launcher, submitted.job), submitted.created)
 
 
 async def _accept(
     services: Services, caller: Caller, submission: Submission, session: AsyncSession
-) -> Job:
+) -> Submitted:
     """One unit of work: everything it writes comes last, after every read and the storing
     of inline images (no transaction is open while those are written)."""
     service = JobService(JobRepository(session))
     replayed = await service.replay(caller, submission)
     if replayed is not None:
-        return replayed
+        return Submitted(replayed, created=False)
     await service.check_quota(caller, services.settings.max_active_jobs_per_key)
     provider = await _choose_provider(services, JobRepository(session), submission.spec)
     warnings = services.providers.member(provider).prepare(submission.spec)
@@ -140,7 +176,7 @@ async def _accept(
     submission = dataclasses.replace(
         submission, spec=spec, provider=provider, warnings=(*submission.warnings, *warnings)
     )
-    return (await service.submit(caller, submission)).job
+    return await service.submit(caller, submission)
 
 
 async def _started(launcher: Launcher, job: Job) -> Job:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from veogate.catalog.catalog import Catalog, ImageMode, PublicModel
+from veogate.catalog.frame_size import apply_frame_size
 from veogate.catalog.text import control_character
 from veogate.errors import InvalidRequest
 from veogate.jobs.model import (
@@ -27,6 +28,8 @@ from veogate.jobs.model import (
 MAX_PROMPT_CHARS = 4000
 """For every free-text field (`prompt`, `negative_prompt`), after trimming."""
 MAX_SAMPLES = 4
+DEFAULT_RESOLUTION: Resolution = "720p"
+DEFAULT_ASPECT_RATIO: AspectRatio = "16:9"
 _RESOLUTIONS: dict[str, Resolution] = {r.lower(): r for r in get_args(Resolution)}
 _MODE_WORDS: dict[ImageMode, str] = {
     "text": "text-to-video",
@@ -55,6 +58,8 @@ class SpecDraft:
     first_frame: ImageInput | None = None
     last_frame: ImageInput | None = None
     reference_images: tuple[ImageInput, ...] = field(default_factory=tuple)
+    frame_size: tuple[int, int] | None = None
+    """`(width, height)` asked for instead of `resolution` and `aspect_ratio`."""
 
 
 class _Checker:
@@ -109,7 +114,7 @@ class _Checker:
         return text
 
     def resolution(self, draft: SpecDraft, model: PublicModel) -> Resolution:
-        raw = draft.resolution if draft.resolution is not None else "720p"
+        raw = draft.resolution if draft.resolution is not None else DEFAULT_RESOLUTION
         resolution = _RESOLUTIONS.get(raw.lower())
         if resolution is None:
             raise self.fail(
@@ -127,7 +132,7 @@ class _Checker:
         return resolution
 
     def aspect_ratio(self, draft: SpecDraft) -> AspectRatio:
-        raw = draft.aspect_ratio if draft.aspect_ratio is not None else "16:9"
+        raw = draft.aspect_ratio if draft.aspect_ratio is not None else DEFAULT_ASPECT_RATIO
         for allowed in self.catalog.rules.aspect_ratios:
             if raw == allowed:
                 return allowed
@@ -257,6 +262,7 @@ def validate(
     names: Mapping[str, str] | None = None,
 ) -> JobSpec:
     """Check `draft` against the catalog; return the canonical `JobSpec`."""
+    draft = apply_frame_size(draft, catalog, names or {})
     check = _Checker(catalog, dialect, names or {})
     model = check.model(draft)
     prompt = check.prompt(draft)

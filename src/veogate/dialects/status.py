@@ -31,14 +31,16 @@ async def kyy_status(job: Job, services: Services) -> dict[str, Any]:
 
 
 async def apimart_task(job: Job, services: Services, language: str = "en") -> dict[str, Any]:
-    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
-    estimated = await _estimated_seconds(services, job.spec.public_model, fallback)
+    estimated = await estimated_seconds(job, services)
     links = await output_links(job, services)
     return apimart.task(job, links, estimated, language)
 
 
-async def _estimated_seconds(services: Services, public_model: str, fallback: int) -> int:
-    """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
+async def estimated_seconds(job: Job, services: Services) -> int:
+    """How long a job of this model takes: the mean run time of the model's recent jobs
+    (remembered a while), else the catalog's estimate."""
+    public_model = job.spec.public_model
+    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
 
     async def mean() -> float | None:
         async with scoped(services.sessions) as session:

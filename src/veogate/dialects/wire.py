@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from veogate.catalog.text import control_character, lone_surrogate
@@ -267,3 +267,58 @@ def image_input(value: str, field: str) -> ImageInput:
             f"{field} must not contain control characters (found {found})", param=field
         )
     return ImageInput(source=source, field=field)
+
+
+_MEDIA_NAME = re.compile(
+    "image|img|frame|reference|photo|picture|media|video|file|asset|mask", re.I
+)
+"""Names of fields that, holding a URL or encoded bytes, are taken to carry media."""
+_URL = re.compile("[a-z][a-z0-9+.-]*://", re.I)
+_BASE64 = re.compile("[A-Za-z0-9+/_-]{64,}={0,2}")
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Every string inside a JSON value (bounded: the body is held to `MAX_VALUES`)."""
+    pending: deque[Any] = deque([value])
+    while pending:
+        item = pending.popleft()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def carries_media(name: str, value: Any) -> bool:
+    """Whether an unknown field looks like it holds an image or other media: any `data:`
+    URI, or a URL or long base64 text in a field whose name speaks of media."""
+    media_name = _MEDIA_NAME.search(name) is not None
+    for text in _strings(value):
+        source = text.strip()
+        if source[:5].lower() == "data:":
+            return True
+        if media_name and (_URL.match(source) or _BASE64.fullmatch(source)):
+            return True
+    return False
+
+
+def ignored_fields(
+    body: dict[str, Any], known: Collection[str], *, image_fields: str
+) -> tuple[str, ...]:
+    """A warning for each field of `body` not in `known` (those are ignored), in body
+    order. A field that carries media is never ignored: it is a 400 pointing to
+    `image_fields`, the fields that take images."""
+    warnings = []
+    for name, value in body.items():
+        if name in known or value is None:
+            continue
+        shown = json.dumps(name if len(name) <= 64 else name[:61] + "...", ensure_ascii=False)
+        if carries_media(name, value):
+            raise InvalidRequest(
+                f"{shown} is not a field of this API, and it carries an image or other media, "
+                f"which is never ignored; send images in {image_fields}",
+                param=name,
+            )
+        warnings.append(f"unknown field {shown} was ignored")
+    return tuple(warnings)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from veogate.errors import InputError, InvalidRequest
 from veogate.jobs.model import ImageInput, JobSpec
+from veogate.jobs.uploads import resolve_upload
 from veogate.media.images import ImageFormat, inspect_image
 from veogate.media.resolve import load_image_bytes
 from veogate.storage.base import ObjectStore
@@ -62,10 +63,16 @@ async def _put_bytes(store: ObjectStore, key: str, data: bytes, mime: str) -> No
 
 
 async def intake_inline_images(spec: JobSpec, svc: Services) -> JobSpec:
-    """Store every data: URI image now; return the spec with short references to them."""
+    """Store every data: URI image now, and resolve URLs of images uploaded to veogate to
+    their stored objects (never fetched); return the spec with short references to them."""
     replaced: dict[str, ImageInput] = {}
     for image in spec.images():
-        if image.stored_key is not None or not image.source.lower().startswith("data:"):
+        if image.stored_key is not None:
+            continue
+        if (upload := await resolve_upload(image, svc)) is not None:
+            replaced[image.field] = upload
+            continue
+        if not image.source.lower().startswith("data:"):
             continue
         try:
             data = await load_image_bytes(

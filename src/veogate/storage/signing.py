@@ -33,8 +33,12 @@ class UrlSigner:
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def sign(self, path: str, *, now: float | None = None) -> SignedUrl:
-        expires_at = int(now if now is not None else time.time()) + self.ttl_seconds
+    def sign(
+        self, path: str, *, now: float | None = None, ttl_seconds: int | None = None
+    ) -> SignedUrl:
+        """A link to `path` valid `ttl_seconds` (default: this signer's lifetime)."""
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
+        expires_at = int(now if now is not None else time.time()) + ttl
         query = urlencode({"exp": expires_at, "sig": self._signature(path, expires_at)})
         return SignedUrl(url=f"{self.base_url}{path}?{query}", expires_at=expires_at)
 

@@ -1,36 +1,54 @@
-"""apimart: POST /v1/videos/generations, GET /v1/tasks/{task_id} (+ POST .../cancel)."""
+"""apimart: POST /v1/videos/generations, GET /v1/tasks/{task_id} (+ POST .../cancel), and
+the catalog and upload endpoints (`catalog_routes.py`).
+
+Both contracts are served: classic by default, the current one for requests carrying
+`X-APIMart-Response-Version` (`contract.py`)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request, Response
 
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
-from veogate.api.routing import dialect_route_class
-from veogate.api.submit import CreateDialect, create_job
+from veogate.api.submit import CreateDialect, submit_job
 from veogate.api.wait import PREFER_PARAMETER, Wait
-from veogate.dialects.apimart import translate
-from veogate.dialects.apimart.schemas import DIALECT, ID_FORM, read_callback, read_create
-from veogate.dialects.status import apimart_task
+from veogate.dialects.apimart import catalog_routes, schemas, translate
+from veogate.dialects.apimart.contract import REPLAYED_HEADER, Contract
+from veogate.dialects.apimart.routing import apimart_router
+from veogate.dialects.status import apimart_task, estimated_seconds
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService
 
-CREATE = CreateDialect(DIALECT, id_form=ID_FORM, read=read_create, read_callback=read_callback)
-router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["apimart"])
+CREATE = CreateDialect(
+    schemas.DIALECT,
+    schemas.ID_FORM,
+    schemas.read_create,
+    schemas.read_callback,
+    schemas.read_warnings,
+)
+router = apimart_router()
 
 
 @router.post("/v1/videos/generations", openapi_extra=PREFER_PARAMETER)
 async def create_generation(
     request: Request,
+    response: Response,
     caller: Creator,
     services: ServicesDep,
     launcher: LauncherDep,
     wait: Wait,
+    contract: Contract,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    job = await create_job(request, CREATE, caller, services, launcher, idempotency_key)
-    return translate.submitted(await wait.settle(job, services.jobs, caller))
+    submitted = await submit_job(request, CREATE, caller, services, launcher, idempotency_key)
+    response.headers[REPLAYED_HEADER] = "false" if submitted.created else "true"
+    job = await wait.settle(submitted.job, services.jobs, caller)
+    if contract is None:
+        return translate.submitted(job)
+    estimated = await estimated_seconds(job, services)
+    return translate.generation_task(job, estimated, f"req_{secrets.token_hex(12)}")
 
 
 @router.get("/v1/tasks/{task_id}", openapi_extra=PREFER_PARAMETER)
@@ -56,3 +74,6 @@ async def cancel_task(
     if changed:
         await launcher.cancel(job.id)
     return await apimart_task(job, services, language)
+
+
+router.include_router(catalog_routes.router)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from veogate.dialects.apimart.contract import CURRENT, VERSION_HEADER, asked_version
 from veogate.dialects.apimart.messages import localize
 from veogate.dialects.apimart.schemas import ID_FORM
 from veogate.errors import VeogateError
@@ -41,6 +42,23 @@ def error_type(status_code: int) -> str:
 
 def submitted(job: Job) -> dict[str, Any]:
     return {"code": 200, "data": [{"status": "submitted", "task_id": ID_FORM.render(job.id)}]}
+
+
+def generation_task(job: Job, estimated: int, request_id: str) -> dict[str, Any]:
+    """The create answer of the current contract (`X-APIMart-Response-Version`)."""
+    data: dict[str, Any] = {
+        "id": ID_FORM.render(job.id),
+        "object": "generation.task",
+        "model": job.spec.public_model,
+        "status": _STATUS[job.status],
+        "progress": job.progress,
+        "created": int(job.created_at.timestamp()),
+        "type": "video",
+        "task_info": {"can_cancel": not job.status.terminal, "estimated_time": estimated},
+    }
+    if job.warnings:
+        data["warnings"] = job.warnings
+    return {"code": 200, "data": data, "request_id": request_id}
 
 
 def task(job: Job, links: list[SignedUrl], estimated: int, language: str) -> dict[str, Any]:
@@ -81,5 +99,7 @@ def render_error(exc: VeogateError, request: Request) -> Response:
             "param": exc.param,
         },
     }
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+    if asked_version(request) is not None:
+        headers[VERSION_HEADER] = CURRENT
     return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -15,12 +15,18 @@ from veogate.api.routing import dialect_route_class
 from veogate.api.submit import CreateDialect, create_job
 from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.kyy import translate
-from veogate.dialects.kyy.schemas import DIALECT, ID_FORM, read_callback, read_create
+from veogate.dialects.kyy.schemas import (
+    DIALECT,
+    ID_FORM,
+    read_callback,
+    read_create,
+    read_warnings,
+)
 from veogate.dialects.status import kyy_status
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService
 
-CREATE = CreateDialect(DIALECT, id_form=ID_FORM, read=read_create, read_callback=read_callback)
+CREATE = CreateDialect(DIALECT, ID_FORM, read_create, read_callback, read_warnings)
 
 
 def build_router(prefix: str) -> APIRouter:

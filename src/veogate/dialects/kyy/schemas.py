@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from veogate.catalog import SpecDraft
-from veogate.dialects.wire import WireReader
+from veogate.dialects.wire import WireReader, ignored_fields
 from veogate.errors import InvalidRequest
 from veogate.ids import IdForm
 
@@ -19,6 +19,20 @@ FIELD_NAMES = {
     "last_frame": "last_image",
     "reference_images": "input_reference",
 }
+KNOWN_FIELDS = frozenset(
+    {
+        "model",
+        "prompt",
+        "resolution",
+        "aspect_ratio",
+        "input_reference",
+        "image_urls",
+        "first_image",
+        "last_image",
+        "callback_url",
+    }
+)
+IMAGE_FIELDS = "first_image / last_image (frames) or input_reference / image_urls (references)"
 
 
 def read_create(body: dict[str, Any]) -> tuple[SpecDraft, dict[str, str]]:
@@ -55,3 +69,8 @@ def read_callback(body: dict[str, Any]) -> tuple[str, str] | None:
     """`callback_url`: where to send the job's terminal event (a webhook)."""
     url = WireReader(body).string("callback_url")
     return None if url is None else ("callback_url", url)
+
+
+def read_warnings(body: dict[str, Any]) -> tuple[str, ...]:
+    """Unknown fields, named in the job's warnings; one that carries an image is a 400."""
+    return ignored_fields(body, KNOWN_FIELDS, image_fields=IMAGE_FIELDS)
