@@ -17,6 +17,7 @@ from veogate.db.migrate import upgrade
 from veogate.delivery.hub import EventHub
 from veogate.dialects.apimart.routes import router as apimart_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
+from veogate.dialects.openai.routes import router as openai_router
 from veogate.dialects.status import render_status
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
@@ -59,6 +60,9 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     app = FastAPI(title="veogate", version=__version__, lifespan=lifespan)
     app.include_router(build_kyy_router(settings.kyy_prefix))
     app.include_router(apimart_router)
+    app.include_router(
+        openai_router
+    )  # after apimart: its POST /v1/videos/generations stays its own
     app.include_router(events.router)
     app.include_router(files.router)
     app.include_router(health.router)

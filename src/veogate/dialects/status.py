@@ -7,6 +7,7 @@ created in, so a webhook or an event carries exactly what that client reads when
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from veogate.api.links import output_links
@@ -15,6 +16,8 @@ from veogate.dialects.apimart import translate as apimart
 from veogate.dialects.apimart.schemas import DIALECT as APIMART
 from veogate.dialects.kyy import translate as kyy
 from veogate.dialects.kyy.schemas import DIALECT as KYY
+from veogate.dialects.openai import translate as openai
+from veogate.dialects.openai.schemas import DIALECT as OPENAI
 from veogate.jobs.model import Job
 from veogate.jobs.stats_repository import JobStatsRepository
 from veogate.wiring import Services
@@ -27,13 +30,28 @@ async def kyy_status(job: Job, services: Services) -> dict[str, Any]:
 
 
 async def apimart_task(job: Job, services: Services, language: str = "en") -> dict[str, Any]:
-    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
-    estimated = await _estimated_seconds(services, job.spec.public_model, fallback)
+    estimated = await estimated_seconds(job, services)
     links = await output_links(job, services)
     return apimart.task(job, links, estimated, language)
 
 
-async def _estimated_seconds(services: Services, public_model: str, fallback: int) -> int:
+def openai_video(job: Job, services: Services) -> dict[str, Any]:
+    width, height = services.catalog.frame_size(job.spec.resolution, job.spec.aspect_ratio)
+    retention = timedelta(days=services.settings.retention_days)
+    return openai.video(job, size=f"{width}x{height}", retention=retention)
+
+
+async def _openai_status(job: Job, services: Services) -> dict[str, Any]:
+    return openai_video(job, services)
+
+
+async def estimated_seconds(job: Job, services: Services) -> int:
+    """How long a job of this model is expected to take, accepted to finished."""
+    fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
+    return await _mean_seconds(services, job.spec.public_model, fallback)
+
+
+async def _mean_seconds(services: Services, public_model: str, fallback: int) -> int:
     """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
 
     async def mean() -> float | None:
@@ -44,7 +62,11 @@ async def _estimated_seconds(services: Services, public_model: str, fallback: in
     return fallback if value is None else max(1, round(value))
 
 
-_BY_DIALECT: dict[str, RenderStatus] = {KYY: kyy_status, APIMART: apimart_task}
+_BY_DIALECT: dict[str, RenderStatus] = {
+    KYY: kyy_status,
+    APIMART: apimart_task,
+    OPENAI: _openai_status,
+}
 
 
 async def render_status(job: Job, services: Services) -> dict[str, Any]:
