@@ -135,14 +135,23 @@ def test_first_frame_from_an_uploaded_file(server: ServerProcess) -> None:
 
 
 def test_first_frame_from_an_image_url_data_uri(server: ServerProcess) -> None:
+    """The SDK (2.x) refuses `input_reference={"image_url": ...}` itself, before sending
+    (it expects a file there); the same object sent through `extra_body` is what reaches
+    the server, as `input_reference[image_url]`."""
     image = quadrants(300, 600)
+    with pytest.raises(RuntimeError, match="input_reference"):
+        sdk(server).videos.create(
+            model="veo-3.1-fast", prompt="x", input_reference={"image_url": data_uri(image)}
+        )
     video = sdk(server).videos.create_and_poll(
         model="veo-3.1-fast",
         prompt="a data URI as the first frame",
         seconds="4",
         size="1280x720",
-        input_reference={"image_url": data_uri(image, "JPEG")},
-        extra_body={"resize_mode": "crop"},
+        extra_body={
+            "input_reference": {"image_url": data_uri(image, "JPEG")},
+            "resize_mode": "crop",
+        },
     )
     assert video.status == "completed", video
     first = next(frames_rgb(sdk(server).videos.download_content(video.id).content))
