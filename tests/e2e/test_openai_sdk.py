@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -281,3 +282,23 @@ def test_errors_have_openai_shape(server: ServerProcess) -> None:
     raw = httpx.get(f"{server.url}/v1/videos", headers={"Authorization": "Bearer nope"})
     assert raw.status_code == 401
     assert set(raw.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_delete_removes_the_video_and_its_previews(fresh_server: ServerProcess) -> None:
+    fresh_server.env.update({"VEOGATE_RETENTION_SWEEP_SECONDS": "0.5"})
+    fresh_server.start()
+    client = sdk(fresh_server)
+    video = client.videos.create_and_poll(
+        model="veo-3.1-fast", prompt="kept, then deleted", seconds="4", poll_interval_ms=200
+    )
+    assert video.status == "completed", video
+    for variant in ("thumbnail", "spritesheet"):
+        assert client.videos.download_content(video.id, variant=variant).content
+    jobs = fresh_server.data_dir / "objects" / "jobs"
+    kept = sorted(p.name for p in jobs.rglob("*") if p.is_file())
+    assert kept == ["0.mp4", "0.mp4.spritesheet.jpg", "0.mp4.thumbnail.webp"]
+    client.videos.delete(video.id)
+    deadline = time.monotonic() + 30
+    while any(p.is_file() for p in jobs.rglob("*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p.name for p in jobs.rglob("*") if p.is_file()]
