@@ -327,3 +327,11 @@ def test_apimart_route_is_still_apimart(server: ServerProcess) -> None:
     assert response.status_code == 400
     assert response.json()["code"] == 400  # apimart's error shape, not OpenAI's
     assert response.json()["error"]["param"] == "model"
+
+
+def test_openapi_lists_the_routes(server: ServerProcess) -> None:
+    paths = httpx.get(f"{server.url}/openapi.json").json()["paths"]
+    assert set(paths["/v1/videos"]) == {"get", "post"}
+    assert set(paths["/v1/videos/{video_id}"]) == {"get", "delete"}
+    assert "get" in paths["/v1/videos/{video_id}/content"]
+    assert "post" in paths["/v1/videos/generations"]
