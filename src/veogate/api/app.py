@@ -19,6 +19,7 @@ from veogate.dialects.apimart.routes import router as apimart_router
 from veogate.dialects.google.gemini_routes import router as gemini_router
 from veogate.dialects.google.vertex_routes import router as vertex_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
+from veogate.dialects.openai.routes import router as openai_router
 from veogate.dialects.status import render_status
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     app = FastAPI(title="veogate", version=__version__, lifespan=lifespan)
     app.include_router(build_kyy_router(settings.kyy_prefix))
     app.include_router(apimart_router)
+    app.include_router(openai_router)  # after apimart: POST /v1/videos/generations is apimart's
     app.include_router(gemini_router)
     app.include_router(vertex_router)
     app.include_router(events.router)

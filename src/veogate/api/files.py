@@ -9,6 +9,7 @@ correctly signed link to something that is not, or is no longer, a kept file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -46,10 +47,15 @@ def serve_output(services: Services, job_id: str, index: int) -> Response:
     local = services.store.local_path(output_key(job_id, index))
     if local is None or not local.is_file():
         raise NotFound("this file is no longer kept")
+    return file_response(local, "video/mp4", f"{job_id}-{index}.mp4")
+
+
+def file_response(path: Path, media_type: str, filename: str) -> FileResponse:
+    """A kept file, served with Range support (and HEAD answered like GET)."""
     return FileResponse(
-        local,
-        media_type="video/mp4",
-        filename=f"{job_id}-{index}.mp4",
+        path,
+        media_type=media_type,
+        filename=filename,
         content_disposition_type="inline",
         headers={"Cache-Control": "private, max-age=300"},
     )

@@ -7,6 +7,7 @@ created in, so a webhook or an event carries exactly what that client reads when
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from veogate.api.links import output_links
@@ -19,6 +20,8 @@ from veogate.dialects.google.schemas import GEMINI, VERTEX
 from veogate.dialects.google.videos import vertex_operation_body
 from veogate.dialects.kyy import translate as kyy
 from veogate.dialects.kyy.schemas import DIALECT as KYY
+from veogate.dialects.openai import translate as openai
+from veogate.dialects.openai.schemas import DIALECT as OPENAI
 from veogate.jobs.model import Job
 from veogate.jobs.stats_repository import JobStatsRepository
 from veogate.wiring import Services
@@ -36,11 +39,24 @@ async def apimart_task(job: Job, services: Services, language: str = "en") -> di
     return apimart.task(job, links, estimated, language)
 
 
+def openai_video(job: Job, services: Services) -> dict[str, Any]:
+    width, height = services.catalog.frame_size(job.spec.resolution, job.spec.aspect_ratio)
+    retention = timedelta(days=services.settings.retention_days)
+    return openai.video(job, size=f"{width}x{height}", retention=retention)
+
+
+async def _openai_status(job: Job, services: Services) -> dict[str, Any]:
+    return openai_video(job, services)
+
+
 async def estimated_seconds(job: Job, services: Services) -> int:
-    """How long a job of this model takes: the mean run time of the model's recent jobs
-    (remembered a while), else the catalog's estimate."""
-    public_model = job.spec.public_model
+    """How long a job of this model is expected to take, accepted to finished."""
     fallback = services.catalog.canonical[job.spec.canonical_model].estimated_seconds
+    return await _mean_seconds(services, job.spec.public_model, fallback)
+
+
+async def _mean_seconds(services: Services, public_model: str, fallback: int) -> int:
+    """The mean run time of the model's recent jobs (remembered a while), else `fallback`."""
 
     async def mean() -> float | None:
         async with scoped(services.sessions) as session:
@@ -65,6 +81,7 @@ _BY_DIALECT: dict[str, RenderStatus] = {
     APIMART: apimart_task,
     GEMINI: gemini_status,
     VERTEX: vertex_status,
+    OPENAI: _openai_status,
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
+from veogate.media.previews import preview_keys
 from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ async def sweep(services: Services, *, now: datetime | None = None) -> int:
         job_ids = [job_id for job_id, _ in batch]
         async with scoped(services.sessions) as session:
             unused_inputs = await JobRepository(session).inputs_only_used_by(job_ids)
-        for key in [k for _, keys in batch for k in keys] + unused_inputs:
+        outputs = [k for _, keys in batch for k in keys]
+        previews = [p for k in outputs for p in preview_keys(k)]
+        for key in outputs + previews + unused_inputs:
             await services.store.delete(key)
         mark = functools.partial(_mark_expired, job_ids=job_ids, now=now)
         await transact(services.sessions, mark, what="retention: marking expired files")
