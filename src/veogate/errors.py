@@ -72,6 +72,11 @@ class NotFound(RequestError):
     code = "not_found"
 
 
+class MethodNotAllowed(RequestError):
+    status_code = 405
+    code = "method_not_allowed"
+
+
 class IdempotencyConflict(RequestError):
     status_code = 409
     code = "idempotency_conflict"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from veogate import __version__
-from veogate.api import events, files, health, uploads
+from veogate.api import events, files, health, unmatched, uploads
 from veogate.auth.bootstrap import ensure_first_key
 from veogate.config import Settings
 from veogate.db.migrate import upgrade
@@ -69,4 +69,5 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     app.include_router(files.router)
     app.include_router(uploads.router)
     app.include_router(health.router)
+    unmatched.install(app, settings.kyy_prefix)
     return app

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 from veogate.db.transactions import is_transient
-from veogate.errors import ServiceUnavailable, VeogateError
+from veogate.errors import MethodNotAllowed, ServiceUnavailable, VeogateError
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,28 @@ def dialect_route_class(render: ErrorRenderer) -> type[APIRoute]:
             return handle
 
     return DialectRoute
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def method_not_allowed(request: Request) -> MethodNotAllowed:
+    return MethodNotAllowed(
+        f"{request.method} {request.url.path}: this path does not take {request.method}"
+    )
+
+
+def refuse_other_methods(
+    router: APIRouter, path: str, allowed: Sequence[str], render: ErrorRenderer
+) -> None:
+    """Answer every method `path` does not take with a 405 from this router, so that a
+    router included later cannot take the path for one of its own (OpenAI's
+    `GET /v1/videos/{video_id}` would read apimart's `/v1/videos/generations` as an id)."""
+
+    async def refuse(request: Request) -> Response:
+        response = render(method_not_allowed(request), request)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    others = [method for method in _METHODS if method not in allowed]
+    router.add_api_route(path, refuse, methods=others, include_in_schema=False)

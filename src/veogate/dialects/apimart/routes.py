@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
+from veogate.api.routing import refuse_other_methods
 from veogate.api.submit import CreateDialect, submit_job
 from veogate.api.wait import PREFER_PARAMETER, Wait
 from veogate.dialects.apimart import catalog_routes, schemas, translate
@@ -29,6 +30,7 @@ CREATE = CreateDialect(
     schemas.read_warnings,
 )
 router = apimart_router()
+refuse_other_methods(router, "/v1/videos/generations", ["POST"], translate.render_error)
 
 
 @router.post("/v1/videos/generations", openapi_extra=PREFER_PARAMETER)
