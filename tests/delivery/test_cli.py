@@ -17,6 +17,7 @@ from veogate.db.transactions import transact
 from veogate.delivery.fanout import fan_out_batch
 from veogate.delivery.receivers_repository import ReceiverRepository
 from veogate.delivery.repository import DeliveryRepository
+from veogate.dialects.kyy.schemas import ID_FORM as KYY_IDS
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
 
@@ -58,7 +59,7 @@ def _card(text: str) -> dict[str, str]:
 
 async def _ended_job(session: AsyncSession, key_id: str) -> int:
     """A job that succeeded, fanned out: the id of its (one) delivery."""
-    submission = Submission("kyy", "vgen", False, SPEC, None, "f" * 64, provider="preview")
+    submission = Submission("kyy", KYY_IDS, SPEC, None, "f" * 64, provider="preview")
     caller = type("Caller", (), {"key_id": key_id, "name": "cli"})()
     job = (await JobService(JobRepository(session)).submit(caller, submission)).job  # type: ignore[arg-type]
     repo, now = JobRepository(session), datetime.now(UTC)

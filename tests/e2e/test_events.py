@@ -199,8 +199,9 @@ def test_prefer_wait_holds_a_status_read_until_the_job_ends(server: ServerProces
 
 def test_prefer_wait_gives_up_after_its_seconds(server: ServerProcess) -> None:
     client = server.client()
-    task_id = _create(client, LONG)
-    video = client.post("/v1/veo/videos", json=KYY).json()["id"]
+    # Renders that outlast the three 1 s waits even on a fast machine.
+    task_id = _create(client, LONG | {"resolution": "1080p", "sample_count": 4})
+    video = client.post("/v1/veo/videos", json=KYY | {"resolution": "1080p"}).json()["id"]
     try:
         for path in (f"/v1/tasks/{task_id}", f"/v1/result/{video}", f"/v1/veo/videos/{video}"):
             started = time.monotonic()
