@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.databases import migrated_database
-from veogate.api.submit import accept
+from veogate.jobs.accept import accept
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings
