@@ -32,7 +32,7 @@ router = apimart_router()
 
 
 def _documented(success: type[BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
-    return documented_responses(success, responses.Error, (401, *errors))
+    return documented_responses(success, responses.ApimartError, (401, *errors))
 
 
 DOCS_PAGE = "/v1/model-docs/{model}"
@@ -118,8 +118,8 @@ async def model_docs(
     response_class=HTMLResponse,
     responses={
         200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
-        404: {"model": responses.Error},
-        "default": {"model": responses.Error, "description": "Any other error"},
+        404: {"model": responses.ApimartError},
+        "default": {"model": responses.ApimartError, "description": "Any other error"},
     },
 )
 async def model_docs_page(model: str, services: ServicesDep) -> Response:
@@ -137,7 +137,7 @@ async def model_docs_page(model: str, services: ServicesDep) -> Response:
 @router.post(
     "/v1/uploads/images",
     response_model=Any,
-    responses=_documented(responses.Upload, 400, 413, 429),
+    responses=_documented(responses.ApimartUpload, 400, 413, 429),
     openapi_extra={"requestBody": request_body(responses.UploadForm, ["multipart/form-data"])},
 )
 async def upload_image(request: Request, caller: Caller, services: ServicesDep) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class SubmittedTask(WireModel):
     task_id: str = Field(examples=["task_01JD3X4K5M6N7P8Q9R0S1T2V3W"])
 
 
-class Submitted(WireModel):
+class ApimartSubmitted(WireModel):
     """The classic create answer."""
 
     code: Literal[200]
@@ -64,7 +64,7 @@ class TaskInfo(WireModel):
     estimated_time: int
 
 
-class GenerationTaskData(WireModel):
+class ApimartGenerationTaskData(WireModel):
     id: str
     object: Literal["generation.task"]
     model: str
@@ -76,35 +76,35 @@ class GenerationTaskData(WireModel):
     warnings: list[str] = optional()
 
 
-class GenerationTask(WireModel):
+class ApimartGenerationTask(WireModel):
     """The create answer of the current contract (`X-APIMart-Response-Version`)."""
 
     code: Literal[200]
-    data: GenerationTaskData
+    data: ApimartGenerationTaskData
     request_id: str
 
 
-class Created(RootModel[Submitted | GenerationTask]):
+class ApimartCreated(RootModel[ApimartSubmitted | ApimartGenerationTask]):
     """The create answer: classic, or the current contract's when the request asks for it."""
 
 
-class ResultVideo(WireModel):
+class ApimartResultVideo(WireModel):
     url: list[str] = Field(min_length=1, max_length=1)
     expires_at: int
 
 
-class Result(WireModel):
-    videos: list[ResultVideo]
+class ApimartResult(WireModel):
+    videos: list[ApimartResultVideo]
     expired: bool = optional()
 
 
-class TaskError(WireModel):
+class ApimartTaskError(WireModel):
     code: int
     message: str
     type: ErrorType
 
 
-class TaskData(WireModel):
+class ApimartTaskData(WireModel):
     id: str
     status: Status
     progress: int
@@ -112,32 +112,32 @@ class TaskData(WireModel):
     estimated_time: int
     warnings: list[str] = optional()
     usage: Usage = optional()
-    result: Result = optional()
+    result: ApimartResult = optional()
     completed: int = optional()
     actual_time: int = optional()
-    error: TaskError = optional()
+    error: ApimartTaskError = optional()
 
 
-class Task(WireModel):
+class ApimartTask(WireModel):
     """A status read (and a cancel)."""
 
     code: Literal[200]
-    data: TaskData
+    data: ApimartTaskData
 
 
-class ErrorDetail(WireModel):
+class ApimartErrorDetail(WireModel):
     message: str
     type: ErrorType
     code: str
     param: str | None
 
 
-class Error(WireModel):
+class ApimartError(WireModel):
     code: int
-    error: ErrorDetail
+    error: ApimartErrorDetail
 
 
-class Model(WireModel):
+class ApimartModel(WireModel):
     id: str
     object: Literal["model"]
     type: Literal["video"]
@@ -154,7 +154,7 @@ class Model(WireModel):
 
 class ModelList(WireModel):
     object: Literal["list"]
-    data: list[Model]
+    data: list[ApimartModel]
 
 
 class ModelSchema(WireModel):
@@ -174,7 +174,7 @@ class ModelDocs(WireModel):
     stale: bool
 
 
-class Upload(WireModel):
+class ApimartUpload(WireModel):
     url: str
     filename: str
     content_type: str

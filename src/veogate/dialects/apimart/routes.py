@@ -62,18 +62,18 @@ base.register(
     router,
     base.JobRoutes(
         auth=BEARER,
-        error_model=responses.Error,
+        error_model=responses.ApimartError,
         id_param="task_id",
-        create=base.Documented(["/v1/videos/generations"], responses.Created),
+        create=base.Documented(["/v1/videos/generations"], responses.ApimartCreated),
         request_model=responses.CreateGeneration,
         read_create=_read,
         render_created=_created,
         status=base.Documented(
-            ["/v1/tasks/{task_id}"], responses.Task, parameters=[LANGUAGE_PARAMETER]
+            ["/v1/tasks/{task_id}"], responses.ApimartTask, parameters=[LANGUAGE_PARAMETER]
         ),
         render_status=_task,
         cancel=base.Documented(
-            ["/v1/tasks/{task_id}/cancel"], responses.Task, parameters=[LANGUAGE_PARAMETER]
+            ["/v1/tasks/{task_id}/cancel"], responses.ApimartTask, parameters=[LANGUAGE_PARAMETER]
         ),
     ),
 )

@@ -51,7 +51,7 @@ base.register(
     router,
     base.JobRoutes(
         auth=GOOGLE,
-        error_model=responses.Error,
+        error_model=responses.GoogleError,
         id_param="opid",
         create=base.Documented(
             [f"/{v}/models/{{model}}:predictLongRunning" for v in VERSIONS],
@@ -68,7 +68,7 @@ base.register(
         render_status=_operation,
         cancel=base.Documented(
             [f"/{v}/models/{{model}}/operations/{{opid}}:cancel" for v in VERSIONS],
-            responses.Cancelled,
+            responses.GoogleCancelled,
         ),
         render_cancelled=_cancelled,
     ),
@@ -99,6 +99,6 @@ for _version in VERSIONS:
                 "description": "The MP4 (Range supported), or a 302 to a signed URL",
                 "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
             },
-            **error_responses(responses.Error, READ_ERRORS),
+            **error_responses(responses.GoogleError, READ_ERRORS),
         },
     )

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from veogate.dialects.wire_model import WireModel, optional
 
 
-class Image(BaseModel):
+class GoogleImage(BaseModel):
     bytesBase64Encoded: str | None = None
     mimeType: str | None = None
     gcsUri: str | None = Field(default=None, description="An http(s) URL or a veogate upload URL")
@@ -19,14 +19,14 @@ class Image(BaseModel):
 
 
 class ReferenceImage(BaseModel):
-    image: Image
+    image: GoogleImage
     referenceType: Literal["asset", "ASSET"] | None = None
 
 
 class Instance(BaseModel):
     prompt: str = Field(max_length=4000)
-    image: Image | None = Field(default=None, description="First frame")
-    lastFrame: Image | None = None
+    image: GoogleImage | None = Field(default=None, description="First frame")
+    lastFrame: GoogleImage | None = None
     referenceImages: list[ReferenceImage] | None = Field(default=None, max_length=3)
 
 
@@ -134,7 +134,7 @@ class FetchOperation(BaseModel):
     operationName: str = Field(description="The name predictLongRunning answered")
 
 
-class Cancelled(WireModel):
+class GoogleCancelled(WireModel):
     """`POST .../operations/{opid}:cancel`: an empty object."""
 
 
@@ -148,12 +148,12 @@ class BadRequest(WireModel):
     fieldViolations: list[FieldViolation]
 
 
-class ErrorStatus(WireModel):
+class GoogleErrorStatus(WireModel):
     code: int
     message: str
     status: str = Field(examples=["INVALID_ARGUMENT", "NOT_FOUND", "RESOURCE_EXHAUSTED"])
     details: list[BadRequest] = optional()
 
 
-class Error(WireModel):
-    error: ErrorStatus
+class GoogleError(WireModel):
+    error: GoogleErrorStatus

@@ -51,7 +51,7 @@ base.register(
     router,
     base.JobRoutes(
         auth=GOOGLE,
-        error_model=responses.Error,
+        error_model=responses.GoogleError,
         create=base.Documented(
             [f"{models}:predictLongRunning" for models in MODELS], responses.OperationName
         ),
@@ -81,7 +81,7 @@ for _models in MODELS:
         fetch_predict_operation,
         methods=["POST"],
         responses=documented_responses(
-            responses.VertexOperation, responses.Error, (400, *READ_ERRORS)
+            responses.VertexOperation, responses.GoogleError, (400, *READ_ERRORS)
         ),
         openapi_extra={
             "parameters": [*path_parameters(_path), *PREFER_PARAMETER["parameters"]],

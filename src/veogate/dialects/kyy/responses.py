@@ -12,7 +12,7 @@ from veogate.dialects.wire_model import Usage, WireModel, optional
 Status = Literal["queued", "processing", "completed", "failed"]
 
 
-class CreateVideo(BaseModel):
+class KyyCreateVideo(BaseModel):
     """`POST /v1/veo/videos`. Unknown fields are ignored and named in the job's warnings
     (one that carries an image is refused)."""
 
@@ -29,7 +29,7 @@ class CreateVideo(BaseModel):
     callback_url: str | None = Field(default=None, description="Webhook for the terminal event")
 
 
-class Video(WireModel):
+class KyyVideo(WireModel):
     """The create answer."""
 
     id: str = Field(examples=["vgen_01jd3x4k5m6n7p8q9r0s1t2v3w"])
@@ -39,7 +39,7 @@ class Video(WireModel):
     status: Status
 
 
-class VideoStatus(Video):
+class KyyVideoStatus(KyyVideo):
     """A status read (and a cancel)."""
 
     progress: int
@@ -53,7 +53,7 @@ class VideoStatus(Video):
     message: str = optional()
 
 
-class Error(WireModel):
+class KyyError(WireModel):
     error: str
     code: str
     param: str | None

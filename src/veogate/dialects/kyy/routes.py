@@ -51,7 +51,7 @@ def build_router(prefix: str) -> APIRouter:
         router,
         base.JobRoutes(
             auth=BEARER,
-            error_model=responses.Error,
+            error_model=responses.KyyError,
             id_param="video_id",
             create=base.Documented(
                 [
@@ -59,10 +59,10 @@ def build_router(prefix: str) -> APIRouter:
                     for root in roots
                     for path in (f"{root}/v1/veo/videos", f"{root}/veo/videos")
                 ],
-                responses.Video,
+                responses.KyyVideo,
                 hidden=frozenset(f"{root}/veo/videos" for root in roots),
             ),
-            request_model=responses.CreateVideo,
+            request_model=responses.KyyCreateVideo,
             read_create=_read,
             render_created=_created,
             status=base.Documented(
@@ -74,12 +74,12 @@ def build_router(prefix: str) -> APIRouter:
                         f"{root}/v1/veo/videos/{{video_id}}",
                     )
                 ],
-                responses.VideoStatus,
+                responses.KyyVideoStatus,
             ),
             render_status=_status,
             cancel=base.Documented(
                 [f"{root}/v1/veo/videos/{{video_id}}/cancel" for root in roots],
-                responses.VideoStatus,
+                responses.KyyVideoStatus,
             ),
         ),
     )

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from veogate.dialects.wire_model import WireModel
 
 
-class ImageReference(BaseModel):
+class OpenAIImageReference(BaseModel):
     image_url: str = Field(description="A URL or a data: URI")
 
 
-class CreateVideo(BaseModel):
+class OpenAICreateVideo(BaseModel):
     """`POST /v1/videos`, as multipart/form-data (what the SDK sends; nested fields
     flattened with brackets, `input_reference` may be a file part) or JSON."""
 
@@ -22,9 +22,9 @@ class CreateVideo(BaseModel):
     prompt: str = Field(max_length=4000)
     seconds: Literal["4", "6", "8"] | int | None = None
     size: str | None = Field(default=None, examples=["1280x720", "1080x1920"])
-    input_reference: ImageReference | None = Field(default=None, description="First frame")
-    last_frame: ImageReference | None = None
-    reference_images: list[ImageReference] | None = Field(default=None, max_length=3)
+    input_reference: OpenAIImageReference | None = Field(default=None, description="First frame")
+    last_frame: OpenAIImageReference | None = None
+    reference_images: list[OpenAIImageReference] | None = Field(default=None, max_length=3)
     negative_prompt: str | None = None
     seed: int | None = Field(default=None, ge=0, le=4294967295)
     generate_audio: bool | None = None
@@ -33,13 +33,13 @@ class CreateVideo(BaseModel):
     n: int | None = Field(default=None, ge=1, le=4)
 
 
-class VideoError(WireModel):
+class OpenAIVideoError(WireModel):
     code: str
     message: str
 
 
-class Video(WireModel):
-    """The Video object: every create, retrieve and list item."""
+class OpenAIVideo(WireModel):
+    """The OpenAIVideo object: every create, retrieve and list item."""
 
     id: str = Field(examples=["video_01jd3x4k5m6n7p8q9r0s1t2v3w"])
     object: Literal["video"]
@@ -53,24 +53,24 @@ class Video(WireModel):
     seconds: str
     size: str
     remixed_from_video_id: None
-    error: VideoError | None
+    error: OpenAIVideoError | None
 
 
-class VideoList(WireModel):
+class OpenAIVideoList(WireModel):
     object: Literal["list"]
-    data: list[Video]
+    data: list[OpenAIVideo]
     first_id: str | None
     last_id: str | None
     has_more: bool
 
 
-class VideoDeleted(WireModel):
+class OpenAIVideoDeleted(WireModel):
     id: str
     object: Literal["video.deleted"]
     deleted: Literal[True]
 
 
-class ErrorDetail(WireModel):
+class OpenAIErrorDetail(WireModel):
     message: str
     type: Literal[
         "invalid_request_error",
@@ -83,5 +83,5 @@ class ErrorDetail(WireModel):
     code: str
 
 
-class Error(WireModel):
-    error: ErrorDetail
+class OpenAIError(WireModel):
+    error: OpenAIErrorDetail

@@ -84,14 +84,14 @@ base.register(
     router,
     base.JobRoutes(
         auth=BEARER,
-        error_model=responses.Error,
+        error_model=responses.OpenAIError,
         id_param="video_id",
-        create=base.Documented(["/v1/videos"], responses.Video),
-        request_model=responses.CreateVideo,
+        create=base.Documented(["/v1/videos"], responses.OpenAIVideo),
+        request_model=responses.OpenAICreateVideo,
         request_media_types=("multipart/form-data", "application/json"),
         read_create=_read,
         render_created=_created,
-        status=base.Documented(["/v1/videos/{video_id}"], responses.Video),
+        status=base.Documented(["/v1/videos/{video_id}"], responses.OpenAIVideo),
         render_status=_retrieved,
     ),
 )
@@ -100,7 +100,7 @@ base.register(
 @router.get(
     "/v1/videos",
     response_model=Any,
-    responses=documented_responses(responses.VideoList, responses.Error, (400, 401)),
+    responses=documented_responses(responses.OpenAIVideoList, responses.OpenAIError, (400, 401)),
 )
 async def list_videos(
     caller: Caller,
@@ -135,7 +135,9 @@ def _limit(raw: str | None) -> int:
 @router.delete(
     "/v1/videos/{video_id}",
     response_model=Any,
-    responses=documented_responses(responses.VideoDeleted, responses.Error, READ_ERRORS),
+    responses=documented_responses(
+        responses.OpenAIVideoDeleted, responses.OpenAIError, READ_ERRORS
+    ),
 )
 async def delete_video(
     video_id: str, caller: Caller, launcher: LauncherDep, session: SessionDep
@@ -162,7 +164,7 @@ async def delete_video(
                 for media_type in ("video/mp4", "image/webp", "image/jpeg")
             },
         },
-        **error_responses(responses.Error, (400, *READ_ERRORS)),
+        **error_responses(responses.OpenAIError, (400, *READ_ERRORS)),
     },
 )
 async def download_content(
