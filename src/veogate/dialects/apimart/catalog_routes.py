@@ -22,7 +22,7 @@ from veogate.dialects.apimart.model_docs import DOCS_CACHE_SECONDS, model_markdo
 from veogate.dialects.apimart.model_schema import OPERATION, input_schema
 from veogate.dialects.apimart.routing import apimart_router
 from veogate.dialects.apimart.schemas import DIALECT
-from veogate.dialects.openapi import documented_responses, request_body
+from veogate.dialects.openapi import documented_responses, error_responses, request_body
 from veogate.errors import InputError, InvalidRequest, NotFound
 from veogate.jobs.inputs import store_image
 from veogate.jobs.model import ImageInput
@@ -37,6 +37,7 @@ def _documented(success: type[BaseModel], *errors: int) -> dict[int | str, dict[
 
 DOCS_PAGE = "/v1/model-docs/{model}"
 _MARKDOWN_SUFFIX = ".md"
+TEXT_MEDIA = ("text/html", "text/markdown")
 
 
 def _model(catalog: Catalog, name: str | None) -> PublicModel:
@@ -115,11 +116,13 @@ async def model_docs(
 
 @router.get(
     DOCS_PAGE,
-    response_class=HTMLResponse,
+    response_class=Response,
     responses={
-        200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
-        404: {"model": responses.ApimartError},
-        "default": {"model": responses.ApimartError, "description": "Any other error"},
+        200: {
+            "description": "The page, or its Markdown with a `.md` suffix",
+            "content": {media: {"schema": {"type": "string"}} for media in TEXT_MEDIA},
+        },
+        **error_responses(responses.ApimartError, (404,)),
     },
 )
 async def model_docs_page(model: str, services: ServicesDep) -> Response:

@@ -149,7 +149,7 @@ class ApimartModel(WireModel):
     sizes: list[str]
     image_modes: list[str]
     max_reference_images: int
-    audio: bool
+    audio: Literal["on", "as_requested"]
 
 
 class ModelList(WireModel):

@@ -94,6 +94,7 @@ for _version in VERSIONS:
         f"/{_version}/files/{{path:path}}",
         download_file,
         methods=["GET", "HEAD"],
+        response_class=Response,
         responses={
             200: {
                 "description": "The MP4 (Range supported), or a 302 to a signed URL",

@@ -156,6 +156,7 @@ async def delete_video(
 @router.api_route(
     "/v1/videos/{video_id}/content",
     methods=["GET", "HEAD"],
+    response_class=Response,
     responses={
         200: {
             "description": "The bytes (Range supported), or a redirect to them",
