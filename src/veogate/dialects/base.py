@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from veogate.api.deps import Auth, IdempotencyKey, LauncherDep, ServicesDep
-from veogate.api.submit import CreateDialect, submit_body
+from veogate.api.submit import CreateDialect, read_json_create, submit_body
 from veogate.api.wait import PREFER_PARAMETER, Wait, waiting
 from veogate.auth.keys import Caller
 from veogate.db.transactions import transact
@@ -46,6 +46,17 @@ class Exchange:
 CreateReader = Callable[[Exchange], Awaitable[tuple[dict[str, Any], CreateDialect]]]
 """The request's create body, read the dialect's way (JSON, a form, the model taken from
 the path), and how that body becomes a draft."""
+
+
+def json_create(dialect: CreateDialect) -> CreateReader:
+    """The reader of a create body sent as one JSON object."""
+
+    async def read(exchange: Exchange) -> tuple[dict[str, Any], CreateDialect]:
+        return await read_json_create(exchange.request, exchange.services), dialect
+
+    return read
+
+
 CreatedRenderer = Callable[[Submitted, dict[str, Any], Exchange], Awaitable[dict[str, Any]]]
 """The create answer: the job (settled by `Prefer: wait` where the dialect honours it),
 whether it was created now, and the body as read."""

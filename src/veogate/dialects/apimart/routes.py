@@ -11,7 +11,7 @@ from typing import Any
 
 from veogate.api.deps import BEARER
 from veogate.api.routing import refuse_other_methods
-from veogate.api.submit import CreateDialect, read_json_create
+from veogate.api.submit import CreateDialect
 from veogate.dialects import base
 from veogate.dialects.apimart import catalog_routes, responses, schemas, translate
 from veogate.dialects.apimart.contract import REPLAYED_HEADER, asked_version
@@ -34,10 +34,6 @@ LANGUAGE_PARAMETER = {
     "schema": {"type": "string", "enum": ["en", "zh", "ko", "ja"], "default": "en"},
     "description": "The language of human-readable messages.",
 }
-
-
-async def _read(exchange: base.Exchange) -> tuple[dict[str, Any], CreateDialect]:
-    return await read_json_create(exchange.request, exchange.services), CREATE
 
 
 async def _created(
@@ -66,7 +62,7 @@ base.register(
         id_param="task_id",
         create=base.Documented(["/v1/videos/generations"], responses.ApimartCreated),
         request_model=responses.CreateGeneration,
-        read_create=_read,
+        read_create=base.json_create(CREATE),
         render_created=_created,
         status=base.Documented(
             ["/v1/tasks/{task_id}"], responses.ApimartTask, parameters=[LANGUAGE_PARAMETER]

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 
 from veogate.api.deps import BEARER
 from veogate.api.routing import dialect_route_class
-from veogate.api.submit import CreateDialect, read_json_create
+from veogate.api.submit import CreateDialect
 from veogate.dialects import base
 from veogate.dialects.kyy import responses, translate
 from veogate.dialects.kyy.schemas import (
@@ -28,10 +28,6 @@ from veogate.jobs.model import Job
 from veogate.jobs.service import Submitted
 
 CREATE = CreateDialect(DIALECT, ID_FORM, read_create, read_callback, read_warnings)
-
-
-async def _read(exchange: base.Exchange) -> tuple[dict[str, Any], CreateDialect]:
-    return await read_json_create(exchange.request, exchange.services), CREATE
 
 
 async def _created(
@@ -63,7 +59,7 @@ def build_router(prefix: str) -> APIRouter:
                 hidden=frozenset(f"{root}/veo/videos" for root in roots),
             ),
             request_model=responses.KyyCreateVideo,
-            read_create=_read,
+            read_create=base.json_create(CREATE),
             render_created=_created,
             status=base.Documented(
                 [
