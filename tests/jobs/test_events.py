@@ -17,7 +17,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.databases import migrated_database
-from veogate.api.submit import accept
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings
@@ -26,6 +25,7 @@ from veogate.db.transactions import scoped, transact
 from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.dialects.status import render_status
 from veogate.jobs import lifecycle
+from veogate.jobs.accept import accept
 from veogate.jobs.lifecycle import EventType, StepNote
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 from veogate.jobs.repository import JobRepository

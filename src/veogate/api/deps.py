@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -91,3 +92,18 @@ async def _google_creator(caller: GoogleCaller, services: ServicesDep) -> Caller
 GoogleCreator = Annotated[CallerIdentity, Depends(_google_creator)]
 """`GoogleCaller` of a create request, within its rate limit."""
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How a dialect's clients send their key: the dependencies that find the caller of a
+    read, and of a create (within its rate limit)."""
+
+    caller: Callable[..., Awaitable[CallerIdentity]]
+    creator: Callable[..., Awaitable[CallerIdentity]]
+
+
+BEARER = Auth(caller=_caller, creator=_creator)
+"""`Authorization: Bearer KEY`."""
+GOOGLE = Auth(caller=_google_caller, creator=_google_creator)
+"""Google's ways: `x-goog-api-key`, `?key=` or a bearer token."""

@@ -73,7 +73,8 @@ class Waiting:
         return await read_job(reader, caller, job.id)  # its progress as of now
 
 
-async def _waiting(request: Request, response: Response) -> Waiting:
+async def waiting(request: Request, response: Response) -> Waiting:
+    """The request's `Prefer: wait` (`Wait`, for a route that always honours it)."""
     # Read from the raw headers: a declared `Header` parameter costs a validation on every
     # status read, the hottest request (`docs/performance.md`). `PREFER_PARAMETER` documents it.
     seconds = wait_preference(request.headers.getlist("prefer"))
@@ -98,5 +99,5 @@ PREFER_PARAMETER: dict[str, Any] = {
 """OpenAPI for the `Prefer` header, on every route that takes `Wait`."""
 
 
-Wait = Annotated[Waiting, Depends(_waiting)]
+Wait = Annotated[Waiting, Depends(waiting)]
 """The request's `Prefer: wait`; sets `Preference-Applied` on the response when honoured."""

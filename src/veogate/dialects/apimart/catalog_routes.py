@@ -11,23 +11,33 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 
 from veogate.api.deps import Caller, ServicesDep
 from veogate.api.uploads import read_file_field
 from veogate.catalog import Catalog, PublicModel
 from veogate.catalog.frame_size import offered_sizes
+from veogate.dialects.apimart import responses
 from veogate.dialects.apimart.model_docs import DOCS_CACHE_SECONDS, model_markdown, model_page
 from veogate.dialects.apimart.model_schema import OPERATION, input_schema
 from veogate.dialects.apimart.routing import apimart_router
 from veogate.dialects.apimart.schemas import DIALECT
+from veogate.dialects.openapi import documented_responses, error_responses, request_body
 from veogate.errors import InputError, InvalidRequest, NotFound
 from veogate.jobs.inputs import store_image
 from veogate.jobs.model import ImageInput
 from veogate.jobs.uploads import sign_upload
 
 router = apimart_router()
+
+
+def _documented(success: type[BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
+    return documented_responses(success, responses.ApimartError, (401, *errors))
+
+
 DOCS_PAGE = "/v1/model-docs/{model}"
 _MARKDOWN_SUFFIX = ".md"
+TEXT_MEDIA = ("text/html", "text/markdown")
 
 
 def _model(catalog: Catalog, name: str | None) -> PublicModel:
@@ -57,14 +67,16 @@ def _model_entry(model: PublicModel, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/models")
+@router.get("/v1/models", response_model=Any, responses=_documented(responses.ModelList))
 async def list_models(caller: Caller, services: ServicesDep) -> dict[str, Any]:
     catalog = services.catalog
     models = [m for m in catalog.models.values() if m.dialect == DIALECT]
     return {"object": "list", "data": [_model_entry(m, catalog) for m in models]}
 
 
-@router.get("/v1/model-schema")
+@router.get(
+    "/v1/model-schema", response_model=Any, responses=_documented(responses.ModelSchema, 400, 404)
+)
 async def model_schema(
     caller: Caller, services: ServicesDep, model: str | None = None, operation: str = OPERATION
 ) -> dict[str, Any]:
@@ -82,7 +94,9 @@ async def model_schema(
     }
 
 
-@router.get("/v1/model-docs")
+@router.get(
+    "/v1/model-docs", response_model=Any, responses=_documented(responses.ModelDocs, 400, 404)
+)
 async def model_docs(
     caller: Caller, services: ServicesDep, model: str | None = None
 ) -> dict[str, Any]:
@@ -100,7 +114,17 @@ async def model_docs(
     }
 
 
-@router.get(DOCS_PAGE, response_class=HTMLResponse)
+@router.get(
+    DOCS_PAGE,
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The page, or its Markdown with a `.md` suffix",
+            "content": {media: {"schema": {"type": "string"}} for media in TEXT_MEDIA},
+        },
+        **error_responses(responses.ApimartError, (404,)),
+    },
+)
 async def model_docs_page(model: str, services: ServicesDep) -> Response:
     """The documentation page (HTML), or its Markdown with a `.md` suffix. Public, like
     any documentation."""
@@ -113,7 +137,12 @@ async def model_docs_page(model: str, services: ServicesDep) -> Response:
     return HTMLResponse(model_page(found, text), headers=headers)
 
 
-@router.post("/v1/uploads/images")
+@router.post(
+    "/v1/uploads/images",
+    response_model=Any,
+    responses=_documented(responses.ApimartUpload, 400, 413, 429),
+    openapi_extra={"requestBody": request_body(responses.UploadForm, ["multipart/form-data"])},
+)
 async def upload_image(request: Request, caller: Caller, services: ServicesDep) -> dict[str, Any]:
     filename, data = await read_file_field(request, "file", services.settings.image_max_bytes)
     try:

@@ -9,18 +9,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import Request, Response
-
-from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
+from veogate.api.deps import BEARER
 from veogate.api.routing import refuse_other_methods
-from veogate.api.submit import CreateDialect, submit_job
-from veogate.api.wait import PREFER_PARAMETER, Wait
-from veogate.dialects.apimart import catalog_routes, schemas, translate
-from veogate.dialects.apimart.contract import REPLAYED_HEADER, Contract
+from veogate.api.submit import CreateDialect
+from veogate.dialects import base
+from veogate.dialects.apimart import catalog_routes, responses, schemas, translate
+from veogate.dialects.apimart.contract import REPLAYED_HEADER, asked_version
 from veogate.dialects.apimart.routing import apimart_router
 from veogate.dialects.status import apimart_task, estimated_seconds
-from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService
+from veogate.jobs.model import Job
+from veogate.jobs.service import Submitted
 
 CREATE = CreateDialect(
     schemas.DIALECT,
@@ -29,53 +27,50 @@ CREATE = CreateDialect(
     schemas.read_callback,
     schemas.read_warnings,
 )
-router = apimart_router()
-refuse_other_methods(router, "/v1/videos/generations", ["POST"], translate.render_error)
+LANGUAGE_PARAMETER = {
+    "name": "language",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["en", "zh", "ko", "ja"], "default": "en"},
+    "description": "The language of human-readable messages.",
+}
 
 
-@router.post("/v1/videos/generations", openapi_extra=PREFER_PARAMETER)
-async def create_generation(
-    request: Request,
-    response: Response,
-    caller: Creator,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    wait: Wait,
-    contract: Contract,
-    idempotency_key: IdempotencyKey = None,
+async def _created(
+    submitted: Submitted, _body: dict[str, Any], exchange: base.Exchange
 ) -> dict[str, Any]:
-    submitted = await submit_job(request, CREATE, caller, services, launcher, idempotency_key)
-    response.headers[REPLAYED_HEADER] = "false" if submitted.created else "true"
-    job = await wait.settle(submitted.job, services.jobs, caller)
-    if contract is None:
+    exchange.response.headers[REPLAYED_HEADER] = "false" if submitted.created else "true"
+    job = submitted.job
+    if asked_version(exchange.request) is None:
         return translate.submitted(job)
-    estimated = await estimated_seconds(job, services)
+    estimated = await estimated_seconds(job, exchange.services)
     return translate.generation_task(job, estimated, f"req_{secrets.token_hex(12)}")
 
 
-@router.get("/v1/tasks/{task_id}", openapi_extra=PREFER_PARAMETER)
-async def get_task(
-    task_id: str, caller: Caller, services: ServicesDep, wait: Wait, language: str = "en"
-) -> dict[str, Any]:
-    job = await wait.read(services.jobs, caller, task_id)
-    return await apimart_task(job, services, language)
+async def _task(job: Job, exchange: base.Exchange) -> dict[str, Any]:
+    language = exchange.request.query_params.get("language", "en")
+    return await apimart_task(job, exchange.services, language)
 
 
-@router.post("/v1/tasks/{task_id}/cancel")
-async def cancel_task(
-    task_id: str,
-    caller: Caller,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    session: SessionDep,
-    language: str = "en",
-) -> dict[str, Any]:
-    service = JobService(JobRepository(session))
-    job, changed = await service.cancel(caller, task_id)
-    await session.commit()
-    if changed:
-        await launcher.cancel(job.id)
-    return await apimart_task(job, services, language)
-
-
+router = apimart_router()
+refuse_other_methods(router, "/v1/videos/generations", ["POST"], translate.render_error)
+base.register(
+    router,
+    base.JobRoutes(
+        auth=BEARER,
+        error_model=responses.ApimartError,
+        id_param="task_id",
+        create=base.Documented(["/v1/videos/generations"], responses.ApimartCreated),
+        request_model=responses.CreateGeneration,
+        read_create=base.json_create(CREATE),
+        render_created=_created,
+        status=base.Documented(
+            ["/v1/tasks/{task_id}"], responses.ApimartTask, parameters=[LANGUAGE_PARAMETER]
+        ),
+        render_status=_task,
+        cancel=base.Documented(
+            ["/v1/tasks/{task_id}/cancel"], responses.ApimartTask, parameters=[LANGUAGE_PARAMETER]
+        ),
+    ),
+)
 router.include_router(catalog_routes.router)

@@ -1,22 +1,14 @@
-"""The create boundary of both Google dialects: the model comes from the path."""
+"""The create request of both Google dialects: the model comes from the path."""
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
-
-from veogate.api.body import read_json_body
-from veogate.api.deps import GoogleCreator, IdempotencyKey, LauncherDep, ServicesDep
-from veogate.api.submit import CreateDialect, create_from_body
-from veogate.auth.keys import Caller
+from veogate.api.submit import CreateDialect, read_json_create
+from veogate.dialects.base import CreateReader, Exchange
 from veogate.dialects.google.schemas import GEMINI, ID_FORM, VERTEX, read_create, vertex_options
 from veogate.errors import InvalidRequest, NotFound
-from veogate.jobs.model import Job
-from veogate.pipeline.runtime import Launcher
-from veogate.wiring import Services
 
 DIALECTS = {
     GEMINI: CreateDialect(
@@ -31,19 +23,12 @@ DIALECTS = {
 }
 
 
-@dataclass(frozen=True)
-class GoogleCreate:
-    """What a `predictLongRunning` handler needs to accept its request."""
+def create_reader(dialect: str) -> CreateReader:
+    """Reads a `predictLongRunning` request for the path's model into a body with `model`."""
 
-    request: Request
-    caller: Caller
-    services: Services
-    launcher: Launcher
-    idempotency_key: str | None
-
-    async def job(self, model: str, dialect: str) -> tuple[Job, dict[str, Any]]:
-        """Accept the request for `model`; returns the job and the body as read."""
-        services = self.services
+    async def read(exchange: Exchange) -> tuple[dict[str, Any], CreateDialect]:
+        services = exchange.services
+        model = exchange.request.path_params["model"]
         if services.catalog.model(model, dialect) is None:
             offered = ", ".join(services.catalog.model_names(dialect))
             raise NotFound(
@@ -51,24 +36,9 @@ class GoogleCreate:
                 f"(offered: {offered})",
                 param="model",
             )
-        body = await read_json_body(self.request, services.settings.max_body_bytes)
+        body = await read_json_create(exchange.request, services)
         if "model" in body:
             raise InvalidRequest("model is named by the URL path, not the body", param="model")
-        body = {"model": model, **body}
-        job = await create_from_body(
-            body, DIALECTS[dialect], self.caller, services, self.launcher, self.idempotency_key
-        )
-        return job, body
+        return {"model": model, **body}, DIALECTS[dialect]
 
-
-async def _google_create(
-    request: Request,
-    caller: GoogleCreator,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    idempotency_key: IdempotencyKey = None,
-) -> GoogleCreate:
-    return GoogleCreate(request, caller, services, launcher, idempotency_key)
-
-
-GoogleCreateDep = Annotated[GoogleCreate, Depends(_google_create)]
+    return read

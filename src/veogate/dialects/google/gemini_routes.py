@@ -13,41 +13,66 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from veogate.api.deps import GoogleCaller, LauncherDep, ServicesDep
+from veogate.api.deps import GOOGLE, GoogleCaller, ServicesDep
 from veogate.api.files import serve_output
 from veogate.api.links import output_links
 from veogate.api.routing import dialect_route_class
-from veogate.api.wait import PREFER_PARAMETER, Wait
-from veogate.dialects.google import translate
-from veogate.dialects.google.cancel import cancel_job
-from veogate.dialects.google.create import GoogleCreateDep
+from veogate.dialects import base
+from veogate.dialects.base import READ_ERRORS
+from veogate.dialects.google import responses, translate
+from veogate.dialects.google.create import create_reader
 from veogate.dialects.google.names import gemini_name, parse_file_path
 from veogate.dialects.google.schemas import GEMINI
+from veogate.dialects.openapi import error_responses
 from veogate.errors import NotFound
-from veogate.jobs.model import JobStatus
-from veogate.jobs.service import read_job
+from veogate.jobs.model import Job, JobStatus
+from veogate.jobs.service import Submitted, read_job
 
 VERSIONS = ("v1beta", "v1")
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["gemini"])
 
 
-async def predict_long_running(model: str, create: GoogleCreateDep) -> dict[str, Any]:
-    job, _ = await create.job(model, GEMINI)
-    return {"name": gemini_name(model, job.id)}
-
-
-async def get_operation(
-    model: str, opid: str, caller: GoogleCaller, services: ServicesDep, wait: Wait
+async def _created(
+    submitted: Submitted, body: dict[str, Any], _exchange: base.Exchange
 ) -> dict[str, Any]:
-    job = await wait.read(services.jobs, caller, opid)
-    return translate.gemini_operation(model, job, services.settings.base_url)
+    return {"name": gemini_name(body["model"], submitted.job.id)}
 
 
-async def cancel_operation(
-    model: str, opid: str, caller: GoogleCaller, services: ServicesDep, launcher: LauncherDep
-) -> dict[str, Any]:
-    await cancel_job(caller, opid, services, launcher)
+async def _operation(job: Job, exchange: base.Exchange) -> dict[str, Any]:
+    model = exchange.request.path_params["model"]
+    return translate.gemini_operation(model, job, exchange.services.settings.base_url)
+
+
+async def _cancelled(_job: Job, _exchange: base.Exchange) -> dict[str, Any]:
     return {}
+
+
+base.register(
+    router,
+    base.JobRoutes(
+        auth=GOOGLE,
+        error_model=responses.GoogleError,
+        id_param="opid",
+        create=base.Documented(
+            [f"/{v}/models/{{model}}:predictLongRunning" for v in VERSIONS],
+            responses.OperationName,
+        ),
+        request_model=responses.PredictLongRunning,
+        read_create=create_reader(GEMINI),
+        render_created=_created,
+        wait_on_create=False,
+        status=base.Documented(
+            [f"/{v}/models/{{model}}/operations/{{opid}}" for v in VERSIONS],
+            responses.GeminiOperation,
+        ),
+        render_status=_operation,
+        cancel=base.Documented(
+            [f"/{v}/models/{{model}}/operations/{{opid}}:cancel" for v in VERSIONS],
+            responses.GoogleCancelled,
+        ),
+        render_cancelled=_cancelled,
+    ),
+)
 
 
 async def download_file(path: str, caller: GoogleCaller, services: ServicesDep) -> Response:
@@ -66,17 +91,15 @@ async def download_file(path: str, caller: GoogleCaller, services: ServicesDep) 
 
 for _version in VERSIONS:
     router.add_api_route(
-        f"/{_version}/models/{{model}}:predictLongRunning", predict_long_running, methods=["POST"]
+        f"/{_version}/files/{{path:path}}",
+        download_file,
+        methods=["GET", "HEAD"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The MP4 (Range supported), or a 302 to a signed URL",
+                "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **error_responses(responses.GoogleError, READ_ERRORS),
+        },
     )
-    router.add_api_route(
-        f"/{_version}/models/{{model}}/operations/{{opid}}:cancel",
-        cancel_operation,
-        methods=["POST"],
-    )
-    router.add_api_route(
-        f"/{_version}/models/{{model}}/operations/{{opid}}",
-        get_operation,
-        methods=["GET"],
-        openapi_extra=PREFER_PARAMETER,
-    )
-    router.add_api_route(f"/{_version}/files/{{path:path}}", download_file, methods=["GET", "HEAD"])

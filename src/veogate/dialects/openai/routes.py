@@ -13,20 +13,23 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from veogate.api.body import capped_stream, read_json_body
-from veogate.api.deps import Caller, Creator, IdempotencyKey, LauncherDep, ServicesDep, SessionDep
+from veogate.api.deps import BEARER, Caller, LauncherDep, ServicesDep, SessionDep
 from veogate.api.routing import dialect_route_class
-from veogate.api.submit import CreateDialect, create_from_body
-from veogate.api.wait import PREFER_PARAMETER, Wait
-from veogate.dialects.openai import translate
+from veogate.api.submit import CreateDialect
+from veogate.dialects import base
+from veogate.dialects.base import READ_ERRORS
+from veogate.dialects.openai import responses, translate
 from veogate.dialects.openai.content import content
 from veogate.dialects.openai.form import read_form
 from veogate.dialects.openai.schemas import DIALECT, ID_FORM, read_create, sizes_of
+from veogate.dialects.openapi import documented_responses, error_responses
 from veogate.dialects.status import estimated_seconds, openai_video
 from veogate.errors import InvalidRequest
 from veogate.ids import ref_of
 from veogate.jobs.list_repository import JobListRepository
+from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
-from veogate.jobs.service import JobService, read_job
+from veogate.jobs.service import JobService, Submitted, read_job
 from veogate.wiring import Services
 
 DEFAULT_LIMIT = 20
@@ -37,8 +40,14 @@ _FORMS = {"multipart/form-data": True, "application/x-www-form-urlencoded": Fals
 router = APIRouter(route_class=dialect_route_class(translate.render_error), tags=["openai"])
 
 
-async def _create_body(request: Request, services: Services) -> dict[str, Any]:
+async def _read(exchange: base.Exchange) -> tuple[dict[str, Any], CreateDialect]:
     """A JSON body, or a form body (what the SDK sends) read into the same shape."""
+    request, services = exchange.request, exchange.services
+    read = functools.partial(read_create, sizes=sizes_of(services.catalog))
+    return await _create_body(request, services), CreateDialect(DIALECT, ID_FORM, read)
+
+
+async def _create_body(request: Request, services: Services) -> dict[str, Any]:
     max_bytes = services.settings.max_body_bytes
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type in _FORMS:
@@ -56,23 +65,43 @@ async def _create_body(request: Request, services: Services) -> dict[str, Any]:
     )
 
 
-@router.post("/v1/videos", openapi_extra=PREFER_PARAMETER)
-async def create_video(
-    request: Request,
-    caller: Creator,
-    services: ServicesDep,
-    launcher: LauncherDep,
-    wait: Wait,
-    idempotency_key: IdempotencyKey = None,
+async def _created(
+    submitted: Submitted, _body: dict[str, Any], exchange: base.Exchange
 ) -> dict[str, Any]:
-    body = await _create_body(request, services)
-    read = functools.partial(read_create, sizes=sizes_of(services.catalog))
-    dialect = CreateDialect(DIALECT, id_form=ID_FORM, read=read)
-    job = await create_from_body(body, dialect, caller, services, launcher, idempotency_key)
-    return openai_video(await wait.settle(job, services.jobs, caller), services)
+    return openai_video(submitted.job, exchange.services)
 
 
-@router.get("/v1/videos")
+async def _retrieved(job: Job, exchange: base.Exchange) -> dict[str, Any]:
+    services = exchange.services
+    if not job.status.terminal:
+        expected = await estimated_seconds(job, services)
+        wait_ms = translate.poll_after_ms(job, expected, datetime.now(UTC))
+        exchange.response.headers[translate.POLL_AFTER_HEADER] = str(wait_ms)
+    return openai_video(job, services)
+
+
+base.register(
+    router,
+    base.JobRoutes(
+        auth=BEARER,
+        error_model=responses.OpenAIError,
+        id_param="video_id",
+        create=base.Documented(["/v1/videos"], responses.OpenAIVideo),
+        request_model=responses.OpenAICreateVideo,
+        request_media_types=("multipart/form-data", "application/json"),
+        read_create=_read,
+        render_created=_created,
+        status=base.Documented(["/v1/videos/{video_id}"], responses.OpenAIVideo),
+        render_status=_retrieved,
+    ),
+)
+
+
+@router.get(
+    "/v1/videos",
+    response_model=Any,
+    responses=documented_responses(responses.OpenAIVideoList, responses.OpenAIError, (400, 401)),
+)
 async def list_videos(
     caller: Caller,
     services: ServicesDep,
@@ -103,19 +132,13 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@router.get("/v1/videos/{video_id}", openapi_extra=PREFER_PARAMETER)
-async def retrieve_video(
-    video_id: str, response: Response, caller: Caller, services: ServicesDep, wait: Wait
-) -> dict[str, Any]:
-    job = await wait.read(services.jobs, caller, video_id)
-    if not job.status.terminal:
-        expected = await estimated_seconds(job, services)
-        wait_ms = translate.poll_after_ms(job, expected, datetime.now(UTC))
-        response.headers[translate.POLL_AFTER_HEADER] = str(wait_ms)
-    return openai_video(job, services)
-
-
-@router.delete("/v1/videos/{video_id}")
+@router.delete(
+    "/v1/videos/{video_id}",
+    response_model=Any,
+    responses=documented_responses(
+        responses.OpenAIVideoDeleted, responses.OpenAIError, READ_ERRORS
+    ),
+)
 async def delete_video(
     video_id: str, caller: Caller, launcher: LauncherDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -130,7 +153,21 @@ async def delete_video(
     return translate.deleted(job)
 
 
-@router.api_route("/v1/videos/{video_id}/content", methods=["GET", "HEAD"])
+@router.api_route(
+    "/v1/videos/{video_id}/content",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The bytes (Range supported), or a redirect to them",
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in ("video/mp4", "image/webp", "image/jpeg")
+            },
+        },
+        **error_responses(responses.OpenAIError, (400, *READ_ERRORS)),
+    },
+)
 async def download_content(
     video_id: str,
     caller: Caller,
