@@ -110,6 +110,18 @@ class Settings(BaseSettings):
         default=10, ge=0, le=19, description="Scheduling niceness of render threads (0: normal)."
     )
     queue_poll_seconds: float = Field(default=0.5, gt=0)
+    create_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Create requests worked on at once per process; more wait their turn "
+        "without holding up status reads (docs/performance.md).",
+    )
+    dispatch_max_defer_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="In `serve`, while requests saturate the event loop, accepted jobs wait "
+        "up to this long before their workflows start (API first; 0: never wait).",
+    )
     kyy_prefix: str = Field(default="/kyyReactApiServer")
     catalog_path: Path | None = Field(
         default=None, description="Replace the shipped model catalog."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from veogate.api.limits import RateLimiter
 from veogate.auth.keys import Caller
 from veogate.catalog import Catalog, load_catalog
 from veogate.config import Settings
-from veogate.db.engine import create_engine, session_factory
+from veogate.db.checkpoints import WalCheckpointer
+from veogate.db.engine import create_engine, session_factory, sqlite_path
 from veogate.jobs.reader import JobReader, create_reader
 from veogate.media.addresses import Resolver, StaticResolver, SystemResolver
 from veogate.media.fetch import FetchPolicy, ImageFetcher
@@ -47,6 +49,10 @@ class Services:
     """Recently authenticated keys, by secret hash (`VEOGATE_AUTH_CACHE_SECONDS`)."""
     estimates: TtlMemo[str, float | None]
     """Mean run seconds of each public model's recent jobs."""
+    creating: asyncio.Semaphore
+    """Creates being read, validated and accepted at once (`VEOGATE_CREATE_CONCURRENCY`)."""
+    checkpoints: WalCheckpointer | None
+    """SQLite only: the write-ahead log's checkpoints, off the event loop."""
 
     @property
     def work_dir(self) -> Path:
@@ -58,6 +64,8 @@ class Services:
                 await member.remote.aclose()
         await self.jobs.close()
         await self.engine.dispose()
+        if self.checkpoints is not None:
+            await asyncio.to_thread(self.checkpoints.stop)
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -123,6 +131,10 @@ def build_services(settings: Settings) -> Services:
     catalog = load_catalog(settings.catalog_path)
     url = settings.resolved_database_url
     engine = create_engine(url, settings.database_pool_size)
+    path = sqlite_path(url)
+    checkpoints = None if path is None else WalCheckpointer(path)
+    if checkpoints is not None:
+        checkpoints.start()
     return Services(
         settings=settings,
         catalog=catalog,
@@ -140,4 +152,6 @@ def build_services(settings: Settings) -> Services:
         in_flight=InFlight(),
         callers=TtlMemo(settings.auth_cache_seconds),
         estimates=TtlMemo(ESTIMATE_TTL_SECONDS),
+        creating=asyncio.Semaphore(settings.create_concurrency),
+        checkpoints=checkpoints,
     )

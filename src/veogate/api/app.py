@@ -21,6 +21,7 @@ from veogate.dialects.google.vertex_routes import router as vertex_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
 from veogate.dialects.openai.routes import router as openai_router
 from veogate.dialects.status import render_status
+from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
 
@@ -35,12 +36,15 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, settings.resolved_database_url)
         services = build_services(settings)
+        pressure = LoopPressure()  # the API comes first: see pipeline/pressure.py
         launcher: Launcher = (
-            WorkerRuntime(services, render_status) if worker else ClientLauncher(services)
+            WorkerRuntime(services, render_status, pressure) if worker else ClientLauncher(services)
         )
         app.state.services, app.state.launcher = services, launcher
         await ensure_first_key(services.sessions, settings.data_dir)
         await launcher.start()
+        if worker:
+            pressure.start()
         hub = EventHub(
             services.sessions,
             settings.resolved_database_url,
@@ -56,6 +60,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
             yield
         finally:
             await hub.stop()
+            await pressure.stop()
             await launcher.stop()
             await services.close()
 

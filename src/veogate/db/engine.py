@@ -56,6 +56,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints run in a thread of their own, not in a commit on the loop (`checkpoints.py`).
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 

@@ -172,8 +172,11 @@ def _create_handler(routes: JobRoutes) -> Callable[..., Awaitable[dict[str, Any]
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         exchange = Exchange(request, response, services)
-        body, dialect = await routes.read_create(exchange)
-        submitted = await submit_body(body, dialect, caller, services, launcher, idempotency_key)
+        async with services.creating:  # a few at a time: reads never queue behind a flood
+            body, dialect = await routes.read_create(exchange)
+            submitted = await submit_body(
+                body, dialect, caller, services, launcher, idempotency_key
+            )
         if routes.wait_on_create:
             wait = await waiting(request, response)
             job = await wait.settle(submitted.job, services.jobs, caller)

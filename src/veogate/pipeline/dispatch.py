@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,12 +32,14 @@ from dbos import DBOSClient, EnqueueOptions
 from veogate.db.engine import sqlite_path
 from veogate.db.transactions import scoped
 from veogate.jobs.inbox_repository import InboxRepository
+from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.queues import APP_VERSION, WORKFLOW_NAME, queue_name
 from veogate.wiring import Services
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+PRESSURE_RECHECK_SECONDS = 0.1
 
 
 class BatchEnqueuer:
@@ -79,11 +82,16 @@ def _system_engine(url: str) -> sa.Engine:
 
 
 class Dispatcher:
-    def __init__(self, services: Services, enqueuer: BatchEnqueuer) -> None:
+    def __init__(
+        self, services: Services, enqueuer: BatchEnqueuer, pressure: LoopPressure | None = None
+    ) -> None:
         self.services = services
         self.enqueuer = enqueuer
+        self.pressure = pressure
+        """Set when requests share this process's loop: their saturation defers dispatching."""
         self._wake = asyncio.Event()
         self._stopping = False
+        self._yield_began: float | None = None
 
     def wake(self) -> None:
         """A job was just accepted in this process: look now."""
@@ -93,6 +101,9 @@ class Dispatcher:
         poll = self.services.settings.queue_poll_seconds
         while not self._stopping:
             self._wake.clear()
+            if self._yielding():
+                await asyncio.sleep(PRESSURE_RECHECK_SECONDS)
+                continue
             try:
                 handed = await self.dispatch_once()
             except Exception:
@@ -102,6 +113,23 @@ class Dispatcher:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll)
+
+    def _yielding(self) -> bool:
+        """Whether to leave the inbox be for now: requests saturate the loop, and have not
+        for longer than `dispatch_max_defer_seconds` (then one batch goes, and the wait
+        starts again: under a flood that never ends, a batch per that many seconds)."""
+        limit = self.services.settings.dispatch_max_defer_seconds
+        if self.pressure is None or limit <= 0 or not self.pressure.busy:
+            self._yield_began = None
+            return False
+        now = time.monotonic()
+        if self._yield_began is None:
+            self._yield_began = now
+            log.debug("requests saturate the loop: starting workflows waits")
+        if now - self._yield_began < limit:
+            return True
+        self._yield_began = now
+        return False
 
     def stop(self) -> None:
         self._stopping = True

@@ -44,6 +44,7 @@ from veogate.pipeline.executors import ExecutorRepository
 from veogate.pipeline.operations import OperationRepository
 from veogate.pipeline.outcomes import record_failure
 from veogate.pipeline.poller import UpstreamPoller
+from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.queues import APP_VERSION, queue_limits, queue_name
 from veogate.pipeline.reaper import Reaper
 from veogate.pipeline.remote_steps import watch_operation
@@ -94,8 +95,15 @@ def migrate_system_database(settings: Settings) -> None:
 class WorkerRuntime:
     """Owns the process's DBOS instance and runs jobs. `start` recovers interrupted ones."""
 
-    def __init__(self, services: Services, render_status: JobStatusRenderer) -> None:
+    def __init__(
+        self,
+        services: Services,
+        render_status: JobStatusRenderer,
+        pressure: LoopPressure | None = None,
+    ) -> None:
         self.services = services
+        self.pressure = pressure
+        """The serving loop's pressure, when this runtime shares a process with the API."""
         self.executor_id = executor_id(services.settings)
 
         async def render(job: Job) -> dict[str, Any]:
@@ -130,7 +138,7 @@ class WorkerRuntime:
             limits = queue_limits(member, settings.queue_poll_seconds)
             await DBOS.register_queue_async(queue_name(member.name), **limits)
         self._enqueuer = await asyncio.to_thread(BatchEnqueuer, url)
-        self._dispatcher = Dispatcher(self.services, self._enqueuer)
+        self._dispatcher = Dispatcher(self.services, self._enqueuer, self.pressure)
         downloads = asyncio.Semaphore(settings.download_concurrency)
         self._pollers = [
             UpstreamPoller(
