@@ -65,7 +65,9 @@ class Services:
         await self.jobs.close()
         await self.engine.dispose()
         if self.checkpoints is not None:
-            await asyncio.to_thread(self.checkpoints.stop)
+            # On the loop's thread: a last checkpoint of at most a second of log, and the
+            # workflow engine has shut down the loop's default executor by now.
+            self.checkpoints.stop()
 
 
 def build_store(settings: Settings) -> ObjectStore:
