@@ -110,11 +110,13 @@ class Settings(BaseSettings):
         default=10, ge=0, le=19, description="Scheduling niceness of render threads (0: normal)."
     )
     queue_poll_seconds: float = Field(default=0.5, gt=0)
-    create_concurrency: int = Field(
-        default=4,
+    create_concurrency: int | None = Field(
+        default=None,
         ge=1,
         description="Create requests worked on at once per process; more wait their turn "
-        "without holding up status reads (docs/performance.md).",
+        "without holding up status reads. Default: 4 on SQLite (a create never waits for "
+        "the database there, so more would only queue on the loop), 16 on PostgreSQL "
+        "(creates wait on round trips).",
     )
     dispatch_max_defer_seconds: float = Field(
         default=30.0,

@@ -128,6 +128,10 @@ def build_webhook_gate(settings: Settings) -> AddressGate:
     return AddressGate(policy, _resolver(settings))
 
 
+CREATES_AT_ONCE_SQLITE = 4
+CREATES_AT_ONCE = 16
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(settings.catalog_path)
@@ -154,6 +158,8 @@ def build_services(settings: Settings) -> Services:
         in_flight=InFlight(),
         callers=TtlMemo(settings.auth_cache_seconds),
         estimates=TtlMemo(ESTIMATE_TTL_SECONDS),
-        creating=asyncio.Semaphore(settings.create_concurrency),
+        creating=asyncio.Semaphore(
+            settings.create_concurrency or (CREATES_AT_ONCE_SQLITE if path else CREATES_AT_ONCE)
+        ),
         checkpoints=checkpoints,
     )

@@ -21,6 +21,7 @@ from veogate.dialects.google.vertex_routes import router as vertex_router
 from veogate.dialects.kyy.routes import build_router as build_kyy_router
 from veogate.dialects.openai.routes import router as openai_router
 from veogate.dialects.status import render_status
+from veogate.heap import freeze_startup_heap
 from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
             log.info("model %s is served by provider %s", model, provider)
         if not worker:
             log.info("API only (--no-worker): jobs run in `veogate worker` processes")
+        freeze_startup_heap()
         try:
             yield
         finally:

@@ -9,6 +9,7 @@ import signal
 from veogate.config import Settings
 from veogate.db.migrate import upgrade
 from veogate.dialects.status import render_status
+from veogate.heap import freeze_startup_heap
 from veogate.pipeline.runtime import WorkerRuntime
 from veogate.wiring import build_services
 
@@ -26,6 +27,7 @@ async def run_worker(settings: Settings) -> None:
     await runtime.start()
     for model, provider in sorted(services.providers.describe().items()):
         log.info("model %s is served by provider %s", model, provider)
+    freeze_startup_heap()
     try:
         await stop.wait()
         log.info(
