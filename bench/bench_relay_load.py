@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import json
 import os
-import random
 import shutil
 import sqlite3
 import subprocess
@@ -395,23 +395,29 @@ async def relay_run(
     figures = RelayFigures(name, jobs)
     headers = {"Authorization": f"Bearer {stack.key}"}
     created: list[str] = []
-    stop = asyncio.Event()
     started = time.monotonic()
     pid = stack.measured_pid
-    phase = "creating"
+    phases: list[tuple[float, str]] = [(time.time(), "creating")]
+    ids_file = Path(tempfile.mkstemp(prefix="veogate-ids-", suffix=".json")[1])
 
-    async def sample_reads() -> None:
-        async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=120) as client:
-            while not stop.is_set():
-                if created:
-                    sent = time.perf_counter()
-                    await client.get(f"/v1/tasks/{random.choice(created)}")
-                    took = (time.perf_counter() - sent) * 1000
-                    figures.reads_ms.append(took)
-                    figures.reads_by_phase.setdefault(phase, []).append(took)
-                await asyncio.sleep(0.1)
+    def publish(ids: list[str]) -> None:
+        """Hand the sampler the jobs to read (an atomic replace: it never reads half)."""
+        fresh = ids_file.with_suffix(".new")
+        fresh.write_text(json.dumps(ids))
+        fresh.replace(ids_file)
 
-    sampler = asyncio.create_task(sample_reads())
+    sampler = subprocess.Popen(  # noqa: ASYNC220 (started once; returns at once)
+        [
+            sys.executable,
+            str(ROOT / "bench" / "status_sampler.py"),
+            stack.url,
+            stack.key,
+            str(ids_file),
+            str(patience + 600),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
     def create(i: int) -> tuple[str, str, dict[str, Any]]:
         return ("POST", "/v1/videos/generations", CREATE | {"prompt": f"relay {i}"})
@@ -424,10 +430,12 @@ async def relay_run(
         with contextlib.suppress(Exception):
             rows = stack.rows("SELECT id FROM jobs ORDER BY created_at DESC LIMIT 50")
             created[:] = [str(r[0]) for r in rows]
+            publish(created)
     tally = creating.result()
     figures.accept_rate = tally.ok / tally.seconds
     created[:] = [a["data"][0]["task_id"] for a in tally.answers if a.get("code") == 200]
-    phase = "submitting"
+    publish(created)
+    phases.append((time.time(), "submitting"))
     async with httpx.AsyncClient(base_url=fake, timeout=120) as upstream:
 
         async def upstream_state() -> dict[str, Any]:
@@ -441,7 +449,7 @@ async def relay_run(
         if hold:
             # Every operation is submitted and held: let the pollers settle into their
             # schedule, measure, then let the upstream finish them.
-            phase = "waiting"
+            phases.append((time.time(), "waiting"))
             await asyncio.sleep(SETTLE_SECONDS)
             before = cpu_seconds(pid)
             await asyncio.sleep(hold)
@@ -449,7 +457,7 @@ async def relay_run(
             figures.waiting_window = hold
             figures.waiting_rss_mb = memory_mb(pid, "VmRSS")
             await upstream.post("/_fake/release")
-            phase = "collecting"
+            phases.append((time.time(), "collecting"))
         else:
             first_ready = min((op["ready"] for op in state["operations"]), default=time.time())
             window = first_ready - time.time() - 1
@@ -466,8 +474,15 @@ async def relay_run(
         figures.seconds = time.monotonic() - started
         figures.peak_rss_mb = memory_mb(pid)
         state = await upstream_state()
-    stop.set()
-    await sampler
+    sampler.terminate()
+    output, _ = sampler.communicate(timeout=30)
+    ids_file.unlink(missing_ok=True)  # noqa: ASYNC240 (a small local file, at the end)
+    starts = [at for at, _ in phases]
+    for line in output.splitlines():
+        at, took = (float(part) for part in line.split())
+        phase = phases[max(0, bisect.bisect_right(starts, at) - 1)][1]
+        figures.reads_ms.append(took)
+        figures.reads_by_phase.setdefault(phase, []).append(took)
     ready = {op["name"]: op["ready"] for op in state["operations"]}
     figures.submits = state["submits"]
     figures.most_submits = max(Counter(op["prompt"] for op in state["operations"]).values())
