@@ -20,8 +20,7 @@ _SHAPE = re.compile("[A-Za-z0-9_-]{1,64}")
 
 
 def new_id(prefix: str, *, upper: bool = False) -> str:
-    body = str(ULID())
-    return f"{prefix}_{body if upper else body.lower()}"
+    return IdForm(prefix, upper=upper).new()
 
 
 def looks_like_id(value: str) -> bool:

@@ -25,7 +25,7 @@ from veogate.db.transactions import scoped, transact
 from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.dialects.status import render_status
 from veogate.jobs import lifecycle
-from veogate.jobs.accept import accept
+from veogate.jobs.accept import accept_submission
 from veogate.jobs.lifecycle import EventType, StepNote
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 from veogate.jobs.repository import JobRepository
@@ -146,7 +146,7 @@ async def _create(svc: Services, caller: Caller, *, provider: str = "") -> Job:
         idempotency_key=None,
         request_fingerprint="e" * 64,
     )
-    job = await accept(svc, RecordingLauncher(), caller, submission)
+    job = (await accept_submission(svc, RecordingLauncher(), caller, submission)).job
     if provider:  # a job whose provider this worker does not have (changed config)
         await _sql_update_provider(svc, job.id, provider)
     return job

@@ -42,7 +42,8 @@ def dialect_route_class(render: ErrorRenderer) -> type[APIRoute]:
     return DialectRoute
 
 
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+"""The methods a route of ours may take."""
 
 
 def method_not_allowed(request: Request) -> MethodNotAllowed:
@@ -63,5 +64,5 @@ def refuse_other_methods(
         response.headers["Allow"] = ", ".join(allowed)
         return response
 
-    others = [method for method in _METHODS if method not in allowed]
+    others = [method for method in METHODS if method not in allowed]
     router.add_api_route(path, refuse, methods=others, include_in_schema=False)

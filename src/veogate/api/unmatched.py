@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from veogate.api.routing import ErrorRenderer, method_not_allowed
+from veogate.api.routing import METHODS, ErrorRenderer, method_not_allowed
 from veogate.dialects.apimart import translate as apimart
 from veogate.dialects.google import translate as google
 from veogate.dialects.kyy import translate as kyy
@@ -56,7 +56,7 @@ def _methods_of(app: FastAPI, request: Request) -> list[str]:
     route's: `/v1/videos` is two routes, POST and GET)."""
     return [
         method
-        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        for method in METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL
             for route in app.router.routes

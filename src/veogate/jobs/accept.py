@@ -27,14 +27,6 @@ ACCEPT_PATIENCE_SECONDS = 10.0
 """How long a create waits out a busy database before answering 503."""
 
 
-async def accept(
-    services: Services, launcher: Launcher, caller: Caller, submission: Submission
-) -> Job:
-    """Record the job durably in the inbox; a worker's dispatcher hands it to the workflow
-    engine (`pipeline/dispatch.py`). Idempotent for a repeated Idempotency-Key."""
-    return (await accept_submission(services, launcher, caller, submission)).job
-
-
 async def accept_submission(
     services: Services, launcher: Launcher, caller: Caller, submission: Submission
 ) -> Submitted:

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     Integer,
+    Select,
     Table,
     bindparam,
     delete,
@@ -23,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import (
-    IdempotencyKeyRow,
     JobEventRow,
     JobInputRow,
     JobOutputRow,
@@ -50,7 +50,7 @@ _EVENTS = cast(Table, JobEventRow.__table__)
 # Built once: status reads are the hottest path, and building a statement costs more than
 # running it on SQLite.
 _JOB_BY_ID = select(*_JOBS.c).where(_JOBS.c.id == bindparam("job_id"))
-_JOB_ID_BY_REF = select(_JOBS.c.id).where(_JOBS.c.ref == bindparam("ref"))
+_JOB_BY_REF = select(*_JOBS.c).where(_JOBS.c.ref == bindparam("ref"))
 _OUTPUTS_OF = select(*_OUTPUTS.c).where(_OUTPUTS.c.job_id == bindparam("job_id"))
 _INSERT_JOB = insert(_JOBS)
 _INSERT_INPUT = insert(_INPUTS)
@@ -181,22 +181,21 @@ class JobRepository:
     async def get(self, job_id: str) -> Job | None:
         """The job as stored now (never a copy cached in the session). Outputs are read only
         for a job that succeeded: no other job has any."""
-        found = await self.session.execute(_JOB_BY_ID, {"job_id": job_id})
-        row = found.first()
-        if row is None:
-            return None
-        outputs: list[Any] = []
-        if row.status == JobStatus.SUCCEEDED.value:
-            outputs = list(await self.session.execute(_OUTPUTS_OF, {"job_id": job_id}))
-        return to_job(row, outputs)
+        return await self._read(_JOB_BY_ID, {"job_id": job_id})
 
     async def find(self, public_id: str) -> Job | None:
         """The job any dialect's spelling of its id names (`veogate.ids`), if it exists."""
         ref = ref_of(public_id)
-        if ref is None:
+        return None if ref is None else await self._read(_JOB_BY_REF, {"ref": ref})
+
+    async def _read(self, statement: Select[Any], params: dict[str, str]) -> Job | None:
+        row = (await self.session.execute(statement, params)).first()
+        if row is None:
             return None
-        job_id = (await self.session.execute(_JOB_ID_BY_REF, {"ref": ref})).scalar()
-        return None if job_id is None else await self.get(job_id)
+        outputs: list[Any] = []
+        if row.status == JobStatus.SUCCEEDED.value:
+            outputs = list(await self.session.execute(_OUTPUTS_OF, {"job_id": row.id}))
+        return to_job(row, outputs)
 
     async def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
         """`get` for many jobs in two statements (those that exist)."""
@@ -210,25 +209,6 @@ class JobRepository:
             for output in found:
                 outputs[output.job_id].append(output)
         return {row.id: to_job(row, outputs.get(row.id, [])) for row in rows}
-
-    async def idempotency(self, owner_key_id: str, key: str) -> IdempotencyKeyRow | None:
-        return await self.session.get(
-            IdempotencyKeyRow, (owner_key_id, key), populate_existing=True
-        )
-
-    async def add_idempotency(self, row: IdempotencyKeyRow) -> None:
-        self.session.add(row)
-        await self.session.flush()
-
-    async def drop_idempotency(self, owner_key_id: str, key: str, *, before: datetime) -> None:
-        """Forget the key if it was recorded before `before` (it has expired)."""
-        await self.session.execute(
-            delete(IdempotencyKeyRow).where(
-                IdempotencyKeyRow.owner_key_id == owner_key_id,
-                IdempotencyKeyRow.key == key,
-                IdempotencyKeyRow.created_at < before,
-            )
-        )
 
     async def start(self, job_id: str, now: datetime) -> bool:
         """queued -> running."""

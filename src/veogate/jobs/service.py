@@ -12,6 +12,7 @@ from veogate.auth.keys import Caller
 from veogate.db.tables import IdempotencyKeyRow
 from veogate.errors import IdempotencyConflict, NotFound, RateLimited
 from veogate.ids import IdForm
+from veogate.jobs.idempotency_repository import IdempotencyRepository
 from veogate.jobs.model import Job, JobSpec, JobStatus
 from veogate.jobs.reader import JobReader
 from veogate.jobs.repository import JobRepository
@@ -67,6 +68,7 @@ def fingerprint(dialect: str, body: Any) -> str:
 class JobService:
     def __init__(self, repo: JobRepository) -> None:
         self.repo = repo
+        self.keys = IdempotencyRepository(repo.session)
 
     async def replay(self, caller: Caller, submission: Submission) -> Job | None:
         """The job an earlier request with the same Idempotency-Key created, if any.
@@ -75,7 +77,7 @@ class JobService:
         """
         if submission.idempotency_key is None:
             return None
-        row = await self.repo.idempotency(caller.key_id, submission.idempotency_key)
+        row = await self.keys.get(caller.key_id, submission.idempotency_key)
         if row is None or as_utc(row.created_at) < datetime.now(UTC) - IDEMPOTENCY_WINDOW:
             return None  # an expired key is replaced when the new job is recorded
         if row.request_hash != submission.request_fingerprint:
@@ -119,12 +121,12 @@ class JobService:
         )
         await self.repo.insert(job)
         if submission.idempotency_key is not None:
-            await self.repo.drop_idempotency(
+            await self.keys.drop(
                 caller.key_id,
                 submission.idempotency_key,
                 before=job.created_at - IDEMPOTENCY_WINDOW,
             )
-            await self.repo.add_idempotency(
+            await self.keys.add(
                 IdempotencyKeyRow(
                     owner_key_id=caller.key_id,
                     key=submission.idempotency_key,
