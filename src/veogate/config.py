@@ -215,9 +215,15 @@ class Settings(BaseSettings):
     upstream_max_attempts: int = Field(default=6, ge=1)
     upstream_retry_base_seconds: float = Field(default=2.0, gt=0)
     upstream_retry_max_seconds: float = Field(default=120.0, gt=0)
-    prices_usd_per_second: dict[str, dict[str, float]] = Field(
+    prices: dict[str, dict[str, float]] = Field(
         default_factory=dict,
-        description="Canonical model -> resolution -> USD per output second (default: catalog).",
+        description="Price overrides: canonical model -> {resolution or 'audio': credits per "
+        'output second}, e.g. \'{"veo-3.1": {"720p": 0.3}}\' (default: the catalog\'s).',
+    )
+    charge_cancelled_after_submit: bool = Field(
+        default=True,
+        description="Charge a job cancelled after its upstream submit was sent (the upstream "
+        "charges for it); false releases its reservation like any other cancel.",
     )
 
     # Webhooks (docs/webhooks.md)

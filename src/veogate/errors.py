@@ -9,7 +9,10 @@ shapes; nothing else decides how an error looks on the wire.
     ├── RequestError                 4xx: the caller can fix it
     │   ├── InvalidRequest           400 invalid_parameter / missing_parameter / ...
     │   ├── Unauthorized             401 unauthorized
-    │   ├── Forbidden                403 forbidden (an invalid or expired download link)
+    │   ├── InsufficientQuota        402 insufficient_quota: the key's balance or a spend
+    │   │                                limit cannot cover the job (`veogate.ledger`)
+    │   ├── Forbidden                403 forbidden (an invalid or expired download link,
+    │   │                                model_not_allowed for the key)
     │   ├── NotFound                 404 not_found
     │   ├── IdempotencyConflict      409 idempotency_conflict
     │   ├── PayloadTooLarge          413 payload_too_large
@@ -60,6 +63,11 @@ class InvalidRequest(RequestError):
 class Unauthorized(RequestError):
     status_code = 401
     code = "unauthorized"
+
+
+class InsufficientQuota(RequestError):
+    status_code = 402
+    code = "insufficient_quota"
 
 
 class Forbidden(RequestError):

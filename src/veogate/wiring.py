@@ -134,7 +134,7 @@ CREATES_AT_ONCE = 16
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = load_catalog(settings.catalog_path)
+    catalog = load_catalog(settings.catalog_path, settings.prices)
     url = settings.resolved_database_url
     engine = create_engine(url, settings.database_pool_size)
     path = sqlite_path(url)

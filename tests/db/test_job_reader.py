@@ -21,6 +21,9 @@ from veogate.jobs.model import ImageInput, Job, JobSpec, JobStatus, Output
 from veogate.jobs.reader import JobReader, create_reader
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission, read_job
+from veogate.ledger import service as ledger
+from veogate.ledger.prices import Quote
+from veogate.ledger.repository import LedgerRepository
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -118,9 +121,18 @@ async def test_a_finished_job_reads_with_its_outputs_in_order(
     finished = datetime(2026, 11, 21, 12, 30, 15, 123456, tzinfo=UTC)
 
     async def succeed(session: AsyncSession) -> bool:
+        # A reservation of two 8 s samples at 0.15 a second: both delivered, both charged.
+        reservation = ledger.Reservation(
+            job_id=job.id,
+            key_id=caller.key_id,
+            spec=job.spec,
+            quote=Quote(unit=150_000, seconds=16.0),
+            charge_cancelled_after_submit=True,
+            default_max_active_jobs=0,
+        )
+        await ledger.reserve(LedgerRepository(session), reservation, finished)
         repo = JobRepository(session)
         await repo.start(job.id, finished)
-        await repo.record_usage(job.id, 8.0, 1.2)
         return await repo.record_success(job.id, [_output(1), _output(0)], finished)
 
     assert await transact(sessions, succeed, what="success")
@@ -135,7 +147,7 @@ async def test_a_finished_job_reads_with_its_outputs_in_order(
     assert read.outputs[1].has_audio is False
     assert read.finished_at == finished
     assert read.started_at == finished
-    assert read.usage() == {"billable_seconds": 8.0, "cost_usd": 1.2}
+    assert read.usage() == {"billable_seconds": 16.0, "cost": 2.4}
 
 
 async def test_a_missing_or_foreign_job_is_not_found(

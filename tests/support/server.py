@@ -81,25 +81,41 @@ class ServerProcess:
     def bootstrap_key(self) -> str:
         return (self.data_dir / "bootstrap-key").read_text().strip()
 
-    def create_key(self, name: str) -> str:
-        out = subprocess.run(
+    def cli(self, *args: str) -> str:
+        """`veogate <command> --data-dir <this server's> <args...>`: its stdout (raises on a
+        non-zero exit, with its stderr)."""
+        command, *rest = args
+        done = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "veogate.cli.main",
-                "keys",
+                command,
                 "--data-dir",
                 str(self.data_dir),
-                "create",
-                "--name",
-                name,
+                *rest,
             ],
-            check=True,
             capture_output=True,
             text=True,
             env={**os.environ, **self.env},
-        ).stdout
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"veogate {' '.join(args)} failed:\n{done.stderr}")
+        return done.stdout
+
+    def create_key(self, name: str, credits: str | None = None) -> str:
+        """A new key's secret; with `credits`, a metered key with that opening balance."""
+        more = [] if credits is None else ["--credits", credits]
+        out = self.cli("keys", "create", "--name", name, *more)
         return next(line.split()[1] for line in out.splitlines() if line.startswith("secret:"))
+
+    def key_id(self, secret: str) -> str:
+        """The id of the key whose secret is `secret` (by its shown prefix)."""
+        for line in self.cli("keys", "list").splitlines():
+            key_id, _name, prefix, *_ = line.split("\t")
+            if secret.startswith(prefix.removesuffix("...")):
+                return key_id
+        raise LookupError("no such key")
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key or self.bootstrap_key()}"}

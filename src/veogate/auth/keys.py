@@ -15,6 +15,8 @@ from veogate.auth.repository import ApiKeyRepository
 from veogate.db.tables import ApiKeyRow
 from veogate.errors import Unauthorized
 from veogate.ids import new_id
+from veogate.ledger.repository import LedgerRepository
+from veogate.ledger.service import credit
 
 KEY_PREFIX = "vg_"
 
@@ -38,17 +40,34 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_key(repo: ApiKeyRepository, name: str) -> CreatedKey:
+async def create_key(
+    repo: ApiKeyRepository, name: str, *, credits: int | None = None, actor: str = "system"
+) -> CreatedKey:
+    """A new key. With `credits` (micro-credits, may be 0) it is metered and its ledger
+    opens with a top-up of that much (by `actor`); without, it is unmetered."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     row = ApiKeyRow(
         id=new_id("key"),
         name=name,
         prefix=secret[:10],
         secret_hash=hash_secret(secret),
-        created_at=datetime.now(UTC),
+        created_at=now,
         revoked_at=None,
+        metered=credits is not None,
+        balance=0,
     )
     await repo.add(row)
+    if credits:
+        await credit(
+            LedgerRepository(repo.session),
+            row.id,
+            "top_up",
+            credits,
+            actor=actor,
+            note=None,
+            now=now,
+        )
     return CreatedKey(id=row.id, name=name, secret=secret)
 
 

@@ -35,10 +35,16 @@ class Rules(_Frozen):
     reference_mode: ReferenceModeRule
 
 
+AUDIO_PRICE = "audio"
+"""The key of a price table that is added per second when the output has sound."""
+
+
 class CanonicalModel(_Frozen):
     upstream: dict[str, str]
-    price_per_second_usd: float
     estimated_seconds: int
+    price: dict[str, float]
+    """Credits per second of output: one entry per resolution, and `audio` (added per second
+    when the output has sound; 0 when absent)."""
 
 
 class PublicModel(_Frozen):
@@ -69,16 +75,30 @@ class Catalog(_Frozen):
         return self.geometry[resolution][aspect_ratio]
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Read the catalog from `path`, or the one shipped with veogate."""
+def load_catalog(
+    path: Path | None = None, prices: dict[str, dict[str, float]] | None = None
+) -> Catalog:
+    """Read the catalog from `path`, or the one shipped with veogate; `prices` (canonical
+    model -> entries) replace entries of its price tables (`VEOGATE_PRICES`)."""
     if path is None:
         raw = resources.files("veogate.catalog").joinpath("models.toml").read_text("utf-8")
     else:
         raw = path.read_text("utf-8")
     data = tomllib.loads(raw)
+    for canonical_name, entries in (prices or {}).items():
+        if canonical_name not in data.get("canonical", {}):
+            raise ValueError(f"prices: unknown canonical model {canonical_name!r}")
+        data["canonical"][canonical_name]["price"].update(entries)
     for name, model in data.get("models", {}).items():
         model["name"] = name
     catalog = Catalog.model_validate(data)
+    for name, canonical in catalog.canonical.items():
+        unpriced = set(catalog.geometry) - set(canonical.price)
+        if unpriced or any(value < 0 for value in canonical.price.values()):
+            raise ValueError(
+                f"catalog: canonical {name} needs a price >= 0 for every resolution "
+                f"(missing: {', '.join(sorted(unpriced)) or 'none'})"
+            )
     for model in catalog.models.values():
         if model.canonical not in catalog.canonical:
             raise ValueError(

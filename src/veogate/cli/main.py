@@ -1,5 +1,5 @@
-"""`veogate serve | worker | keys | usage | webhooks | db upgrade`: parse arguments, then call
-services."""
+"""`veogate serve | worker | keys | usage | webhooks | credits | db upgrade`: parse
+arguments, then call services."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from pathlib import Path
 
 from veogate.auth.keys import create_key
 from veogate.auth.repository import ApiKeyRepository
-from veogate.cli import webhooks
+from veogate.cli import credits, webhooks
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import scoped, transact
 from veogate.jobs.stats_repository import JobStatsRepository
+from veogate.ledger.money import show, to_micros
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -76,10 +77,15 @@ async def _keys(args: argparse.Namespace, settings: Settings) -> int:
     sessions = session_factory(engine)
     try:
         if args.keys_command == "create":
+            opening = None if args.credits is None else to_micros(args.credits)
             created = await transact(
-                sessions, lambda s: create_key(ApiKeyRepository(s), args.name), what="create key"
+                sessions,
+                lambda s: create_key(ApiKeyRepository(s), args.name, credits=opening, actor="cli"),
+                what="create key",
             )
             print(f"id:     {created.id}\nname:   {created.name}\nsecret: {created.secret}")
+            if opening is not None:
+                print(f"metered, balance {show(opening)} credits")
             print(
                 "Keep the secret now: it is stored hashed and cannot be shown again.",
                 file=sys.stderr,
@@ -157,8 +163,12 @@ def parser() -> argparse.ArgumentParser:
 
     keys = with_data_dir(commands.add_parser("keys", help="manage API keys"))
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
-    key_commands.add_parser("create", help="create a key and print its secret once").add_argument(
-        "--name", required=True
+    create = key_commands.add_parser("create", help="create a key and print its secret once")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--credits",
+        help="make the key metered with this opening balance (default: unmetered, usage "
+        "recorded but never refused; see `veogate credits`)",
     )
     key_commands.add_parser("list", help="list keys (never their secrets)")
     key_commands.add_parser("revoke", help="revoke a key").add_argument("key_id")
@@ -167,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     usage.add_argument("--days", type=float, default=30.0, help="look back this many days")
 
     webhooks.add_parser(commands, with_data_dir)
+    credits.add_parser(commands, with_data_dir)
 
     db = with_data_dir(commands.add_parser("db", help="database maintenance"))
     db.add_subparsers(dest="db_command", required=True).add_parser(
@@ -188,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_usage(args, settings))
     if args.command == "webhooks":
         return asyncio.run(webhooks.run(args, settings))
+    if args.command == "credits":
+        return asyncio.run(credits.run(args, settings))
     from veogate.pipeline.runtime import migrate_system_database
 
     upgrade(settings.resolved_database_url)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -43,6 +44,22 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
     """Signs webhooks sent to the URLs given per request (`whsec_...`; made when first needed)."""
+    # The key's account (`veogate.ledger`): amounts are micro-credits (1 credit = 1,000,000).
+    metered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """A metered key needs the balance to cover a job's reservation; an unmetered one does
+    not (its usage is recorded all the same)."""
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    """The sum of the key's ledger entries, kept with every entry (written only by the
+    ledger; `veogate credits check` compares the two)."""
+    daily_limit: Mapped[int | None] = mapped_column(BigInteger)
+    """Most credits reserved per UTC day, net of what was returned (None: no limit)."""
+    monthly_limit: Mapped[int | None] = mapped_column(BigInteger)
+    max_active_jobs: Mapped[int | None] = mapped_column(Integer)
+    """Queued + running jobs at once (None: `VEOGATE_MAX_ACTIVE_JOBS_PER_KEY`)."""
+    creates_per_minute: Mapped[int | None] = mapped_column(Integer)
+    """Jobs accepted per rolling minute, counted in the database (None: no limit)."""
+    allowed_models: Mapped[list[str] | None] = mapped_column(JSON)
+    """Public model names the key may use (None: every model)."""
 
 
 class JobRow(Base):
@@ -70,7 +87,10 @@ class JobRow(Base):
     submit_attempt: Mapped[int | None]
     """The last upstream submit attempt that was (or may have been) sent."""
     billable_seconds: Mapped[float | None]
-    cost_usd: Mapped[float | None]
+    """Seconds the key was charged for, written with the ledger entry that closed the job's
+    reservation (0 when it was released)."""
+    cost: Mapped[float | None]
+    """Credits the key was charged for the job (the same entry)."""
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When a worker handed the job to the workflow engine (None: still in the inbox)."""
     callback_url: Mapped[str | None] = mapped_column(String(2048))
@@ -80,6 +100,7 @@ class JobRow(Base):
 
     __table_args__ = (
         Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),
+        Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
         Index(
             "ix_jobs_inbox",
             "created_at",
@@ -243,3 +264,43 @@ class UpstreamOperationRow(Base):
     """Failed looks in a row (polls or downloads); reset by a good one."""
 
     __table_args__ = (Index("ix_upstream_operations_due", "provider", "due_at"),)
+
+
+class LedgerEntryRow(Base):
+    """One change of a key's balance, never updated or deleted (`veogate.ledger`).
+
+    `amount` is signed micro-credits: a reservation is negative, its settlement returns what
+    was not used, a release returns all of it. A job has at most one reservation and at most
+    one entry closing it (the partial unique indexes), whatever crashes and retries happen.
+    """
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    job_id: Mapped[str | None] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    """Who made the entry: `system` (accept and the pipeline), `cli`, `admin:<admin key id>`."""
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_ledger_entries_key", "key_id", "id"),
+        Index("ix_ledger_entries_key_at", "key_id", "at"),
+        Index(
+            "uq_ledger_entries_reserve",
+            "job_id",
+            unique=True,
+            sqlite_where=text("kind = 'reserve'"),
+            postgresql_where=text("kind = 'reserve'"),
+        ),
+        Index(
+            "uq_ledger_entries_close",
+            "job_id",
+            unique=True,
+            sqlite_where=text("kind IN ('settle', 'release')"),
+            postgresql_where=text("kind IN ('settle', 'release')"),
+        ),
+    )

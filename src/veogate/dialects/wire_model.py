@@ -15,10 +15,11 @@ class WireModel(BaseModel):
 
 
 class Usage(WireModel):
-    """What a finished job cost (present once it is known)."""
+    """What a finished job cost its API key (present once it ended): the seconds charged
+    and their price in credits (`docs/relay.md`)."""
 
     billable_seconds: float
-    cost_usd: float
+    cost: float
 
 
 def optional(**documentation: Any) -> Any:

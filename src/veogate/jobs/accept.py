@@ -2,8 +2,10 @@
 Idempotency-Key made), then hand it to the launcher. Knows no HTTP: every dialect's create
 route reads and validates its request (`api/submit.py`) and calls `accept_submission`.
 
-This is the hottest write path: one transaction of reads (replay, quota, provider load),
-the inline images stored outside it, and the writes last.
+This is the hottest write path: one transaction of reads (replay, provider load), the
+inline images stored outside it, and the writes last: the job, then its reservation of
+credits, which also checks the key's limits (`ledger/service.py`) and, when one fails,
+rolls the whole unit back.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from veogate.jobs.inputs import intake_inline_images
 from veogate.jobs.model import Job, JobSpec
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission, Submitted
+from veogate.ledger import service as ledger
+from veogate.ledger.prices import quote
+from veogate.ledger.repository import LedgerRepository
 from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
@@ -54,7 +59,6 @@ async def _accept(
     replayed = await service.replay(caller, submission)
     if replayed is not None:
         return Submitted(replayed, created=False)
-    await service.check_quota(caller, services.settings.max_active_jobs_per_key)
     provider = await _choose_provider(services, JobRepository(session), submission.spec)
     warnings = services.providers.member(provider).prepare(submission.spec)
     # Inline images are checked and stored now: a bad one is a 400 before queueing.
@@ -62,7 +66,21 @@ async def _accept(
     submission = dataclasses.replace(
         submission, spec=spec, provider=provider, warnings=(*submission.warnings, *warnings)
     )
-    return await service.submit(caller, submission)
+    submitted = await service.submit(caller, submission)
+    if submitted.created:  # last: the key's row stays locked from here to the commit
+        await ledger.reserve(
+            LedgerRepository(session),
+            ledger.Reservation(
+                job_id=submitted.job.id,
+                key_id=caller.key_id,
+                spec=spec,
+                quote=quote(services.catalog, spec),
+                charge_cancelled_after_submit=services.settings.charge_cancelled_after_submit,
+                default_max_active_jobs=services.settings.max_active_jobs_per_key,
+            ),
+            submitted.job.created_at,
+        )
+    return submitted
 
 
 async def _started(launcher: Launcher, job: Job) -> Job:

@@ -144,12 +144,11 @@ class Job(BaseModel):
     """Where the request asked for its terminal event to be sent."""
     upstream_operation: str | None = None
     billable_seconds: float | None = None
-    cost_usd: float | None = None
+    """Seconds the job's key was charged for (once it ended; `veogate.ledger`)."""
+    cost: float | None = None
+    """Credits the job's key was charged."""
 
     def usage(self) -> dict[str, float] | None:
         if self.billable_seconds is None:
             return None
-        return {
-            "billable_seconds": round(self.billable_seconds, 3),
-            "cost_usd": self.cost_usd or 0.0,
-        }
+        return {"billable_seconds": round(self.billable_seconds, 3), "cost": self.cost or 0.0}

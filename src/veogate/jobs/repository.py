@@ -41,6 +41,9 @@ from veogate.jobs.lifecycle import (
 )
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
 from veogate.jobs.rows import to_job
+from veogate.ledger import service as ledger
+from veogate.ledger.money import to_credits
+from veogate.ledger.repository import LedgerRepository
 
 _LIVE = LIVE_VALUES
 _JOBS = cast(Table, JobRow.__table__)
@@ -133,26 +136,54 @@ class JobRepository:
         target: JobStatus,
         now: datetime,
         detail: dict[str, Any] | None = None,
+        *,
+        delivered_seconds: float = 0.0,
         **values: Any,
     ) -> bool:
         """Move the job to `target` if `jobs.lifecycle` allows it from where it is, setting
         `values` too, and write the event of its arrival in the same transaction. False (and
         nothing written) if it may not move: it ended meanwhile, say. Every change of a
-        job's status goes through here."""
+        job's status goes through here.
+
+        An end also closes the job's reservation of credits (`ledger.service.close`), in
+        this same transaction: a job never ends without its account being settled or
+        released, and never has it done twice. `delivered_seconds` is what a success
+        delivered."""
         allowed = [status.value for status in sources(target)]
         moved = await self.session.execute(
             update(_JOBS)
             .where(_JOBS.c.id == job_id, _JOBS.c.status.in_(allowed))
             .values(status=target.value, **values)
-            .returning(_JOBS.c.owner_key_id)
+            .returning(_JOBS.c.owner_key_id, _JOBS.c.submit_attempt)
         )
-        owner = moved.scalar_one_or_none()
-        if owner is None:
+        row = moved.first()
+        if row is None:
             return False
         if target.terminal:
             await self._stop_watching(job_id)
-        await self._publish(job_id, owner, arrival_event(target), detail or {}, now)
+            await self._close_reservation(
+                job_id, target, delivered_seconds, row.submit_attempt is not None, now
+            )
+        await self._publish(job_id, row.owner_key_id, arrival_event(target), detail or {}, now)
         return True
+
+    async def _close_reservation(
+        self, job_id: str, target: JobStatus, delivered: float, submit_sent: bool, now: datetime
+    ) -> None:
+        charge = await ledger.close(
+            LedgerRepository(self.session),
+            job_id,
+            target,
+            delivered_seconds=delivered,
+            submit_sent=submit_sent,
+            now=now,
+        )
+        if charge is not None:
+            await self.session.execute(
+                update(_JOBS)
+                .where(_JOBS.c.id == job_id)
+                .values(billable_seconds=charge.seconds, cost=to_credits(charge.amount))
+            )
 
     async def _publish(
         self, job_id: str, owner_key_id: str, kind: EventType, detail: dict[str, Any], now: datetime
@@ -233,8 +264,15 @@ class JobRepository:
     async def record_success(self, job_id: str, outputs: Sequence[Output], now: datetime) -> bool:
         """running -> succeeded with its outputs. False if it had ended."""
         detail = {"outputs": len(outputs)}
+        delivered = sum(o.duration_seconds for o in outputs)
         if not await self.transition(
-            job_id, JobStatus.SUCCEEDED, now, detail, progress=100, finished_at=now
+            job_id,
+            JobStatus.SUCCEEDED,
+            now,
+            detail,
+            delivered_seconds=delivered,
+            progress=100,
+            finished_at=now,
         ):
             return False
         await self.session.execute(delete(JobOutputRow).where(JobOutputRow.job_id == job_id))
@@ -304,13 +342,6 @@ class JobRepository:
         counts.update({name: int(n) for name, n in result})
         return counts
 
-    async def record_usage(self, job_id: str, seconds: float, cost_usd: float) -> None:
-        await self.session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id)
-            .values(billable_seconds=seconds, cost_usd=cost_usd)
-        )
-
     async def claim_submit(self, job_id: str, attempt: int) -> bool:
         """Record that `attempt` is about to be sent. False if it (or a later one) already
         was: an atomic conditional update, so two workers can never both claim it."""
@@ -328,14 +359,6 @@ class JobRepository:
         await self.session.execute(
             update(JobRow).where(JobRow.id == job_id).values(upstream_operation=operation)
         )
-
-    async def count_live(self, owner_key_id: str) -> int:
-        result = await self.session.execute(
-            select(func.count())
-            .select_from(JobRow)
-            .where(JobRow.owner_key_id == owner_key_id, JobRow.status.in_(_LIVE))
-        )
-        return int(result.scalar_one())
 
     async def status_of(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         result = await self.session.execute(

@@ -40,7 +40,7 @@ def to_job(row: Any, outputs: Sequence[Any]) -> Job:
         callback_url=row.callback_url,
         upstream_operation=row.upstream_operation,
         billable_seconds=row.billable_seconds,
-        cost_usd=row.cost_usd,
+        cost=row.cost,
     )
 
 

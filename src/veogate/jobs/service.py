@@ -10,7 +10,7 @@ from typing import Any
 
 from veogate.auth.keys import Caller
 from veogate.db.tables import IdempotencyKeyRow
-from veogate.errors import IdempotencyConflict, NotFound, RateLimited
+from veogate.errors import IdempotencyConflict, NotFound
 from veogate.ids import IdForm
 from veogate.jobs.idempotency_repository import IdempotencyRepository
 from veogate.jobs.model import Job, JobSpec, JobStatus
@@ -19,7 +19,6 @@ from veogate.jobs.repository import JobRepository
 from veogate.jobs.rows import as_utc
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-QUOTA_RETRY_AFTER_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,6 @@ class JobService:
                 param="Idempotency-Key",
             )
         return await self.repo.get(row.job_id)
-
-    async def check_quota(self, caller: Caller, max_active_jobs: int) -> None:
-        """Refuse a new job when the key already has `max_active_jobs` live ones (0: no cap).
-
-        A soft cap: concurrent requests can overshoot it by a few."""
-        if max_active_jobs > 0 and await self.repo.count_live(caller.key_id) >= max_active_jobs:
-            raise RateLimited(
-                f"this API key already has {max_active_jobs} queued or running jobs, the most "
-                "allowed; wait for some to finish",
-                retry_after=QUOTA_RETRY_AFTER_SECONDS,
-                code="quota_exceeded",
-            )
 
     async def submit(self, caller: Caller, submission: Submission) -> Submitted:
         """Record a new job (or find the one its Idempotency-Key already made).

@@ -25,7 +25,7 @@ class JobStatsRepository:
                 JobRow.provider,
                 func.count(),
                 func.coalesce(func.sum(JobRow.billable_seconds), 0.0),
-                func.coalesce(func.sum(JobRow.cost_usd), 0.0),
+                func.coalesce(func.sum(JobRow.cost), 0.0),
             )
             .where(JobRow.billable_seconds.is_not(None), JobRow.finished_at >= since)
             .group_by(JobRow.public_model, resolution, JobRow.provider)

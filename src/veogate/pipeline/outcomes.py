@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veogate.jobs.model import JobSpec, JobStatus, Output
+from veogate.jobs.model import JobStatus, Output
 from veogate.jobs.repository import JobRepository
 from veogate.media.video import VideoProbe
-from veogate.wiring import Services
 
 
 def stored_output(index: int, key: str, info: VideoProbe) -> Output:
@@ -33,32 +32,17 @@ def stored_output(index: int, key: str, info: VideoProbe) -> Output:
     )
 
 
-def usage_price(svc: Services, spec: JobSpec) -> float:
-    """USD per second of output: configured per model and resolution, else the catalog's."""
-    by_resolution = svc.settings.prices_usd_per_second.get(spec.canonical_model, {})
-    if spec.resolution in by_resolution:
-        return by_resolution[spec.resolution]
-    return svc.catalog.canonical[spec.canonical_model].price_per_second_usd
-
-
 async def record_success(
     session: AsyncSession,
-    svc: Services,
     job_id: str,
     outputs: Sequence[Output],
     warnings: Sequence[str],
-    *,
-    billed: bool,
 ) -> bool:
-    """running -> succeeded with its outputs, usage and warnings. False if it had ended."""
+    """running -> succeeded with its outputs and warnings, its reservation of credits
+    settled on the seconds delivered. False if it had ended."""
     repo = JobRepository(session)
     if not await repo.record_success(job_id, outputs, datetime.now(UTC)):
         return False
-    job = await repo.get(job_id)
-    assert job is not None
-    seconds = sum(o.duration_seconds for o in outputs)
-    price = usage_price(svc, job.spec) if billed else 0.0
-    await repo.record_usage(job_id, seconds, round(seconds * price, 6))
     for warning in warnings:
         await repo.add_warning(job_id, warning)
     return True

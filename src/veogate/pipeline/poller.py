@@ -262,12 +262,7 @@ class UpstreamPoller:
                 return
         recorded = await self._db(
             functools.partial(
-                record_success,
-                svc=self.services,
-                job_id=job_id,
-                outputs=outputs,
-                warnings=outcome.warnings,
-                billed=True,
+                record_success, job_id=job_id, outputs=outputs, warnings=outcome.warnings
             ),
             f"recording job {job_id}",
         )

@@ -169,19 +169,15 @@ async def render_sample(
 async def finish_job(
     job_id: str, outputs: list[OutputJson], warnings: list[str], billed: bool
 ) -> str:
-    """Record success and usage; if the job was cancelled meanwhile, drop the files."""
+    """Record success (and settle its credits); if the job was cancelled meanwhile, drop the
+    files. `billed` is unused since the ledger charges every provider's jobs alike; it stays
+    in the signature so that workflows recorded before that replay unchanged."""
+    del billed
     svc = services()
     parsed = [Output.model_validate(o) for o in outputs]
     recorded = await transact(
         svc.sessions,
-        functools.partial(
-            record_success,
-            svc=svc,
-            job_id=job_id,
-            outputs=parsed,
-            warnings=warnings,
-            billed=billed,
-        ),
+        functools.partial(record_success, job_id=job_id, outputs=parsed, warnings=warnings),
         what=f"job {job_id}: recording its outputs",
     )
     if not recorded:

@@ -27,6 +27,7 @@ from veogate.errors import InputError, InvalidRequest, NotFound
 from veogate.jobs.inputs import store_image
 from veogate.jobs.model import ImageInput
 from veogate.jobs.uploads import sign_upload
+from veogate.ledger.prices import price_sheet
 
 router = apimart_router()
 
@@ -64,6 +65,7 @@ def _model_entry(model: PublicModel, catalog: Catalog) -> dict[str, Any]:
         "image_modes": list(model.image_modes),
         "max_reference_images": model.max_reference_images,
         "audio": model.audio,
+        "pricing": price_sheet(catalog, model.canonical, model.resolutions),
     }
 
 

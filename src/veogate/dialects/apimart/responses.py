@@ -150,6 +150,16 @@ class ApimartModel(WireModel):
     image_modes: list[str]
     max_reference_images: int
     audio: Literal["on", "as_requested"]
+    pricing: Pricing
+
+
+class Pricing(WireModel):
+    """What the model costs here (`docs/relay.md`): a job reserves duration x samples x
+    price on accept and is charged for the seconds delivered."""
+
+    unit: Literal["credits_per_second"]
+    per_second: dict[str, float] = Field(description="By resolution, without audio.")
+    audio_per_second: float = Field(description="Added per second when the output has sound.")
 
 
 class ModelList(WireModel):

@@ -33,6 +33,8 @@ _FAILURES = {
 def error_type(status_code: int) -> str:
     if status_code == 401:
         return "authentication_error"
+    if status_code == 402:
+        return "insufficient_quota"
     if status_code == 429:
         return "rate_limit_error"
     if status_code >= 500:

@@ -25,6 +25,7 @@ VERTEX_RESPONSE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVide
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
+    402: "RESOURCE_EXHAUSTED",  # the key's credits: Google's status for any quota
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     405: "UNIMPLEMENTED",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from veogate.dialects.wire_model import WireModel
+from veogate.dialects.wire_model import Usage, WireModel, optional
 
 
 class OpenAIImageReference(BaseModel):
@@ -54,6 +54,9 @@ class OpenAIVideo(WireModel):
     size: str
     remixed_from_video_id: None
     error: OpenAIVideoError | None
+    usage: Usage | None = optional(
+        description="veogate's: the seconds and credits charged, once the video ended."
+    )
 
 
 class OpenAIVideoList(WireModel):

@@ -38,7 +38,7 @@ def video(job: Job, *, size: str, retention: timedelta) -> dict[str, Any]:
     """The Video object: `size` is the job's output geometry (`WxH`), `retention` how long
     its files are kept after it ends."""
     finished = job.finished_at if job.status.terminal else None
-    return {
+    body = {
         "id": ID_FORM.render(job.id),
         "object": "video",
         "model": job.spec.public_model,
@@ -53,6 +53,9 @@ def video(job: Job, *, size: str, retention: timedelta) -> dict[str, Any]:
         "remixed_from_video_id": None,
         "error": _error(job),
     }
+    if (usage := job.usage()) is not None:
+        body["usage"] = usage
+    return body
 
 
 def _unix(moment: datetime) -> int:
