@@ -28,6 +28,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,8 @@ class FakeVeo:
         """Every Gemini API key the fake accepts (add more to test a key pool)."""
         self.token = token
         self.script = VeoScript()
+        self.script_for: Callable[[str], VeoScript | None] | None = None
+        """When set, picks each new operation's script from its prompt (None: `script`)."""
         self.requests: list[RecordedRequest] = []
         self.operations: dict[str, _Operation] = {}
         self.files: dict[str, bytes] = {}
@@ -257,8 +260,9 @@ class FakeVeo:
         self.submits += 1
         if self._first_submit_wall is None:
             self._first_submit_wall = time.time()
+        script = (self.script_for(prompt) if self.script_for else None) or self.script
         self.operations[name] = _Operation(
-            name, vertex, self.script, count, time.monotonic(), time.time(), prompt
+            name, vertex, script, count, time.monotonic(), time.time(), prompt
         )
         return JSONResponse({"name": name})
 

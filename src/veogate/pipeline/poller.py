@@ -27,7 +27,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,8 +50,10 @@ TICK_SECONDS = 0.25
 """How often a poller claims due operations (sooner while it has a backlog)."""
 LOOK_LEASE_MARGIN_SECONDS = 30.0
 """A claim lasts the upstream request timeout plus this."""
-COLLECT_LEASE_SECONDS = 900.0
-"""How long a poller holds an operation while downloading its videos."""
+COLLECT_LEASE_SECONDS = 60.0
+"""How long a poller's hold on an operation whose videos it downloads lasts; renewed every
+third of that while the download runs, so a poller killed mid-download leaves the operation
+to the others (or to itself, restarted) within a minute."""
 _DEADLINE = "the job did not finish before its deadline"
 
 
@@ -250,13 +252,34 @@ class UpstreamPoller:
             f"failing job {watched.job_id}",
         )
 
+    @contextlib.asynccontextmanager
+    async def _held(self, job_id: str) -> AsyncIterator[None]:
+        """The operation held for this poller while the body runs (a renewed lease)."""
+
+        async def hold() -> None:
+            until = time.time() + COLLECT_LEASE_SECONDS
+            await self._db(lambda s: OperationRepository(s).hold(job_id, until), "holding")
+
+        async def renew() -> None:
+            while True:  # until cancelled, when the body is done
+                await asyncio.sleep(COLLECT_LEASE_SECONDS / 3)
+                await hold()
+
+        await hold()
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
     async def _collect(self, watched: Watched, outcome: Verdict) -> None:
         job_id = watched.job_id
         async with self.downloads:
-            hold = time.time() + COLLECT_LEASE_SECONDS
-            await self._db(lambda s: OperationRepository(s).hold(job_id, hold), "holding")
             try:
-                outputs = await collect(self.services, self.remote, job_id, outcome.samples)
+                async with self._held(job_id):
+                    outputs = await collect(self.services, self.remote, job_id, outcome.samples)
             except GenerationError as exc:
                 await self._failed_look(watched, exc)
                 return
