@@ -43,3 +43,7 @@ class TtlMemo(Generic[K, V]):
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
         return value
+
+    def forget(self, key: K) -> None:
+        """Drop what is remembered for `key`: the next `get` computes it afresh."""
+        self._entries.pop(key, None)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from veogate import __version__
+from veogate.admin.routes import ROUTERS as ADMIN_ROUTERS
 from veogate.api import events, files, health, unmatched, uploads
 from veogate.auth.bootstrap import ensure_first_key
 from veogate.config import Settings
@@ -76,5 +77,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     app.include_router(files.router)
     app.include_router(uploads.router)
     app.include_router(health.router)
+    for admin_router in ADMIN_ROUTERS:
+        app.include_router(admin_router)
     unmatched.install(app, settings.kyy_prefix)
     return app

@@ -7,10 +7,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from veogate.db.transactions import is_transient
-from veogate.errors import MethodNotAllowed, ServiceUnavailable, VeogateError
+from veogate.errors import InvalidRequest, MethodNotAllowed, ServiceUnavailable, VeogateError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ def dialect_route_class(render: ErrorRenderer) -> type[APIRoute]:
                     return await handler(request)
                 except VeogateError as exc:
                     return render(exc, request)
+                except RequestValidationError as exc:
+                    return render(invalid_parameters(exc), request)
                 except Exception as exc:
                     if is_transient(exc):
                         log.warning("database unavailable on %s: %s", request.url.path, exc)
@@ -40,6 +43,16 @@ def dialect_route_class(render: ErrorRenderer) -> type[APIRoute]:
             return handle
 
     return DialectRoute
+
+
+def invalid_parameters(exc: RequestValidationError) -> InvalidRequest:
+    """A declared parameter that did not validate (`?limit=many`), as a 400 naming it (the
+    framework's own answer would be a 422 in no dialect's shape)."""
+    first = exc.errors()[0] if exc.errors() else {}
+    where = [str(part) for part in first.get("loc", ())[1:]]
+    param = ".".join(where) or None
+    message = str(first.get("msg", "invalid request"))
+    return InvalidRequest(f"{param}: {message}" if param else message, param=param)
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

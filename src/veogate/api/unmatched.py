@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from veogate.admin import routing as admin
 from veogate.api.routing import METHODS, ErrorRenderer, method_not_allowed
 from veogate.dialects.apimart import translate as apimart
 from veogate.dialects.google import translate as google
@@ -37,11 +38,14 @@ _APIMART = (
     "/v1/uploads",
 )
 _APIMART_EXACT = ("/v1/models",)
+_ADMIN = "/admin/"
 
 
 def renderer_for(path: str, kyy_prefix: str) -> ErrorRenderer:
     """The error renderer of the dialect whose routes live under `path` (OpenAI's shape,
-    the most widely understood, for a path of no dialect)."""
+    the most widely understood, for a path of no dialect; the admin API's own)."""
+    if path.startswith(_ADMIN) or path == _ADMIN.rstrip("/"):
+        return admin.render_error
     if path.startswith(_KYY) or (kyy_prefix and path.startswith(f"{kyy_prefix}/")):
         return kyy.render_error
     if path.startswith(_GOOGLE):

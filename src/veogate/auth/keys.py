@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from veogate.auth.repository import ApiKeyRepository
 from veogate.db.tables import ApiKeyRow
@@ -40,23 +41,27 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def new_key_fields(id_prefix: str, secret_prefix: str, name: str) -> tuple[dict[str, Any], str]:
+    """The columns of a new key row (API key or admin key) and its secret, shown once."""
+    secret = secret_prefix + secrets.token_urlsafe(32)
+    fields = {
+        "id": new_id(id_prefix),
+        "name": name,
+        "prefix": secret[:10],
+        "secret_hash": hash_secret(secret),
+        "created_at": datetime.now(UTC),
+        "revoked_at": None,
+    }
+    return fields, secret
+
+
 async def create_key(
     repo: ApiKeyRepository, name: str, *, credits: int | None = None, actor: str = "system"
 ) -> CreatedKey:
     """A new key. With `credits` (micro-credits, may be 0) it is metered and its ledger
     opens with a top-up of that much (by `actor`); without, it is unmetered."""
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    row = ApiKeyRow(
-        id=new_id("key"),
-        name=name,
-        prefix=secret[:10],
-        secret_hash=hash_secret(secret),
-        created_at=now,
-        revoked_at=None,
-        metered=credits is not None,
-        balance=0,
-    )
+    fields, secret = new_key_fields("key", KEY_PREFIX, name)
+    row = ApiKeyRow(**fields, metered=credits is not None, balance=0)
     await repo.add(row)
     if credits:
         await credit(
@@ -66,20 +71,25 @@ async def create_key(
             credits,
             actor=actor,
             note=None,
-            now=now,
+            now=row.created_at,
         )
     return CreatedKey(id=row.id, name=name, secret=secret)
 
 
-def bearer_hash(authorization: str | None) -> str:
-    """The stored form of the key in an `Authorization: Bearer <key>` header, or 401."""
+def bearer_secret(authorization: str | None, what: str = "api key") -> str:
+    """The secret in an `Authorization: Bearer <what>` header, or 401."""
     if not authorization:
-        raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <api key>'")
+        raise Unauthorized(f"missing Authorization header: send 'Authorization: Bearer <{what}>'")
     scheme, _, secret = authorization.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
-        raise Unauthorized("Authorization header must be 'Bearer <api key>'")
-    return hash_secret(secret)
+        raise Unauthorized(f"Authorization header must be 'Bearer <{what}>'")
+    return secret
+
+
+def bearer_hash(authorization: str | None) -> str:
+    """The stored form of the key in an `Authorization: Bearer <key>` header, or 401."""
+    return hash_secret(bearer_secret(authorization))
 
 
 def api_key_hash(

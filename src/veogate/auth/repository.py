@@ -24,6 +24,19 @@ class ApiKeyRepository:
         )
         return result.scalar_one_or_none()
 
+    async def get(self, key_id: str) -> ApiKeyRow | None:
+        return await self.session.get(ApiKeyRow, key_id)
+
+    async def page(self, *, offset: int, limit: int) -> list[ApiKeyRow]:
+        """Keys in the order they were made, `limit` of them from `offset`."""
+        result = await self.session.execute(
+            select(ApiKeyRow)
+            .order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
     async def all(self) -> list[ApiKeyRow]:
         result = await self.session.execute(select(ApiKeyRow).order_by(ApiKeyRow.created_at))
         return list(result.scalars())

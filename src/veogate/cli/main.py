@@ -1,4 +1,4 @@
-"""`veogate serve | worker | keys | usage | webhooks | credits | db upgrade`: parse
+"""`veogate serve | worker | keys | usage | webhooks | credits | admin | db upgrade`: parse
 arguments, then call services."""
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from pathlib import Path
 
 from veogate.auth.keys import create_key
 from veogate.auth.repository import ApiKeyRepository
-from veogate.cli import credits, webhooks
+from veogate.cli import admin, credits, webhooks
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import scoped, transact
-from veogate.jobs.stats_repository import JobStatsRepository
+from veogate.jobs.stats_repository import JobStatsRepository, UsageGroup
 from veogate.ledger.money import show, to_micros
+
+_USAGE_GROUPS = (UsageGroup.MODEL, UsageGroup.RESOLUTION, UsageGroup.PROVIDER)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -115,16 +117,20 @@ async def _usage(args: argparse.Namespace, settings: Settings) -> int:
     since = datetime.now(UTC) - timedelta(days=args.days)
     try:
         async with scoped(session_factory(engine)) as session:
-            rows = await JobStatsRepository(session).usage_summary(since)
+            rows = await JobStatsRepository(session).usage(_USAGE_GROUPS, since=since)
     finally:
         await engine.dispose()
-    print(f"{'model':<26}{'resolution':<12}{'provider':<20}{'jobs':>6}{'seconds':>12}{'USD':>12}")
-    for model, resolution, provider, jobs, seconds, cost in rows:
-        print(f"{model:<26}{resolution:<12}{provider:<20}{jobs:>6}{seconds:>12.1f}{cost:>12.2f}")
-    total = sum(r[5] for r in rows)
     print(
-        f"{'total':<64}{sum(r[3] for r in rows):>6}{sum(r[4] for r in rows):>12.1f}{total:>12.2f}"
+        f"{'model':<26}{'resolution':<12}{'provider':<20}{'jobs':>6}{'seconds':>12}{'credits':>12}"
     )
+    for row in rows:
+        model, resolution, provider = (row.groups[group] for group in _USAGE_GROUPS)
+        print(
+            f"{model:<26}{resolution:<12}{provider:<20}"
+            f"{row.jobs:>6}{row.seconds:>12.1f}{row.cost:>12.2f}"
+        )
+    jobs, seconds = sum(r.jobs for r in rows), sum(r.seconds for r in rows)
+    print(f"{'total':<64}{jobs:>6}{seconds:>12.1f}{sum(r.cost for r in rows):>12.2f}")
     return 0
 
 
@@ -178,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
 
     webhooks.add_parser(commands, with_data_dir)
     credits.add_parser(commands, with_data_dir)
+    admin.add_parser(commands, with_data_dir)
 
     db = with_data_dir(commands.add_parser("db", help="database maintenance"))
     db.add_subparsers(dest="db_command", required=True).add_parser(
@@ -201,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(webhooks.run(args, settings))
     if args.command == "credits":
         return asyncio.run(credits.run(args, settings))
+    if args.command == "admin":
+        return asyncio.run(admin.run(args, settings))
     from veogate.pipeline.runtime import migrate_system_database
 
     upgrade(settings.resolved_database_url)

@@ -33,8 +33,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
+class _KeyColumns:
+    """What every kind of key stores: never the secret, only its SHA-256 (`auth/keys.py`)."""
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -42,6 +42,11 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(_KeyColumns, Base):
+    __tablename__ = "api_keys"
+
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
     """Signs webhooks sent to the URLs given per request (`whsec_...`; made when first needed)."""
     # The key's account (`veogate.ledger`): amounts are micro-credits (1 credit = 1,000,000).
@@ -60,6 +65,13 @@ class ApiKeyRow(Base):
     """Jobs accepted per rolling minute, counted in the database (None: no limit)."""
     allowed_models: Mapped[list[str] | None] = mapped_column(JSON)
     """Public model names the key may use (None: every model)."""
+
+
+class AdminKeyRow(_KeyColumns, Base):
+    """An operator's key for the admin API (`veogate admin create-key`): never a customer's
+    API key, and never accepted by the dialects' routes."""
+
+    __tablename__ = "admin_keys"
 
 
 class JobRow(Base):

@@ -90,7 +90,7 @@ class WebhookService:
 
     async def remove(self, endpoint_id: str) -> Endpoint:
         """Remove for good; its pending deliveries are given up."""
-        endpoint = await self._endpoint(endpoint_id)
+        endpoint = await self.endpoint(endpoint_id)
         now = datetime.now(UTC)
         await self.receivers.remove_endpoint(endpoint_id, now)
         await self.deliveries.stop_endpoint(endpoint_id, "endpoint removed", now)
@@ -98,12 +98,22 @@ class WebhookService:
 
     async def enable(self, endpoint_id: str) -> bool:
         """Enable again an endpoint a 410 disabled; False if it was not disabled."""
-        await self._endpoint(endpoint_id)
+        await self.endpoint(endpoint_id)
         return await self.receivers.enable_endpoint(endpoint_id)
+
+    async def disable(self, endpoint_id: str, reason: str) -> bool:
+        """Stop sending to an endpoint until it is enabled again; its pending deliveries are
+        given up (an operator may redeliver them). False if it was already disabled."""
+        await self.endpoint(endpoint_id)
+        now = datetime.now(UTC)
+        if not await self.receivers.disable_endpoint(endpoint_id, reason, now):
+            return False
+        await self.deliveries.stop_endpoint(endpoint_id, f"endpoint disabled: {reason}", now)
+        return True
 
     async def rotate_secret(self, endpoint_id: str) -> str:
         """A new secret, used from the next attempt on; the old one stops at once."""
-        await self._endpoint(endpoint_id)
+        await self.endpoint(endpoint_id)
         secret = new_secret()
         await self.receivers.set_endpoint_secret(endpoint_id, secret)
         return secret
@@ -115,7 +125,8 @@ class WebhookService:
             raise NotFound(f"no API key {key_id!r}", param="key")
         return secrets[key_id]
 
-    async def _endpoint(self, endpoint_id: str) -> Endpoint:
+    async def endpoint(self, endpoint_id: str) -> Endpoint:
+        """The endpoint (not removed), or 404."""
         endpoint = await self.receivers.endpoint(endpoint_id)
         if endpoint is None or endpoint.removed_at is not None:
             raise NotFound(f"no webhook endpoint {endpoint_id!r}", param="endpoint")

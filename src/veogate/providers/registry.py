@@ -32,6 +32,10 @@ class Member:
     """Submitted operations not yet done (remote members)."""
     local: VideoProvider | None = None
     remote: RemoteVideoProvider | None = None
+    kind: str = "local"
+    """What sort of credential this is (`local`, `gemini-api-key`, `vertex-project`)."""
+    description: str = "renders on this machine"
+    """Which credential, for operators: never its secret."""
 
     def prepare(self, spec: JobSpec) -> tuple[str, ...]:
         """Warnings to record on a job this member will run (raises if it cannot)."""
@@ -72,6 +76,18 @@ class ProviderRegistry:
             raise KeyError(f"{name} is not a remote provider")
         return provider
 
+    def pools(self) -> dict[str, list[str]]:
+        """pool -> the names of its members."""
+        return {pool: list(names) for pool, names in self._pools.items()}
+
+    def routes(self) -> dict[str, str]:
+        """canonical model -> the pool that serves it."""
+        return dict(self._routes)
+
+    def member_names(self, name: str) -> list[str]:
+        """The members a pool name stands for, or `[name]` for any other name."""
+        return list(self._pools.get(name, [name]))
+
     def describe(self) -> dict[str, str]:
         """canonical model -> pool (and its members), for logs and /healthz."""
         return {
@@ -97,12 +113,14 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
     timeout = settings.google_request_timeout_seconds
     polls = settings.poll_concurrency
     members = []
+    credentials: list[tuple[str, str]] = []
     for i, key in enumerate(settings.google_api_keys):
         name = f"google-gemini-{i}"
         host = GeminiApiHost(key, settings.google_base_url, timeout_seconds=timeout)
         members.append(
             GoogleVeoProvider(host, model_ids("gemini"), name=name, poll_connections=polls)
         )
+        credentials.append(("gemini-api-key", f"Gemini API key #{i + 1}"))
     for i, project in enumerate(settings.vertex_projects):
         name = f"google-vertex-{i}"
         vertex = VertexHost(
@@ -116,6 +134,9 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
         members.append(
             GoogleVeoProvider(vertex, model_ids("vertex"), name=name, poll_connections=polls)
         )
+        credentials.append(
+            ("vertex-project", f"Vertex AI project {project.project} ({project.location})")
+        )
     return [
         Member(
             p.name,
@@ -123,8 +144,10 @@ def _google(settings: Settings, catalog: Catalog) -> list[Member]:
             settings.google_requests_per_minute,
             max_in_flight=settings.google_max_in_flight,
             remote=p,
+            kind=kind,
+            description=description,
         )
-        for p in members
+        for p, (kind, description) in zip(members, credentials, strict=True)
     ]
 
 

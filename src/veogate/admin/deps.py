@@ -1,0 +1,29 @@
+"""The admin caller dependency, required by every admin router (`admin_router`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from veogate.admin.credentials import AdminCaller, admin_caller_for, admin_secret
+from veogate.admin.keys_repository import AdminKeyRepository
+from veogate.db.transactions import scoped
+from veogate.wiring import Services
+
+
+async def _admin(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> AdminCaller:
+    secret = admin_secret(authorization)
+    services: Services = request.app.state.services
+    async with scoped(services.sessions) as session:
+        return await admin_caller_for(AdminKeyRepository(session), secret)
+
+
+Admin = Annotated[AdminCaller, Depends(_admin)]
+"""The admin key of the request: 401 without one (or revoked), 403 for a customer key."""
+
+
+async def require_admin(caller: Admin) -> None:
+    """Hung on every admin router, so that no admin route can be added without it."""
