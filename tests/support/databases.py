@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.support.cluster import fresh_database, postgres_reachable
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
+from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import transact
 from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
@@ -37,6 +38,16 @@ def migrated_database(kind: str, sqlite_file: Path) -> Iterator[str]:
     with fresh_database() as url:
         upgrade(url)
         yield url
+
+
+@contextlib.asynccontextmanager
+async def sessions_for(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the job database at `url`, its engine disposed of afterwards."""
+    engine = create_engine(url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 async def new_caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Caller:
