@@ -11,8 +11,9 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, NonNegativeFloat, field_validator
+from pydantic import BaseModel, Field, NonNegativeFloat, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WEBHOOK_SCHEDULE = (
@@ -129,6 +130,16 @@ class Settings(BaseSettings):
         default=None, description="Replace the shipped model catalog."
     )
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line "
+        "(time, level, logger, message, job_id on lines about a job).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="If set, GET /metrics needs `Authorization: Bearer <token>` "
+        "(default: open, like /healthz).",
+    )
     access_log: bool = Field(default=True, description="Log one line per HTTP request (at INFO).")
     image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     image_max_pixels: int = Field(default=50_000_000, ge=1)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.support.databases import migrated_database, new_caller, submit_job
+from tests.support.databases import migrated_database, new_caller, output, reserve, submit_job
 from veogate.admin.jobs_repository import AdminJobRepository, JobFilter
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped, transact
@@ -39,10 +39,10 @@ async def _finish(
     sessions: async_sessionmaker[AsyncSession], job: Job, when: datetime, seconds: float
 ) -> None:
     async def finish(session: AsyncSession) -> None:
+        await reserve(session, job, 500_000, seconds)  # 0.5 credits a second
         repo = JobRepository(session)
         assert await repo.start(job.id, when)
-        assert await repo.record_success(job.id, [], when)
-        await repo.record_usage(job.id, seconds, seconds * 0.5)
+        assert await repo.record_success(job.id, [output(0, seconds)], when)
 
     await transact(sessions, finish, what="finish")
 

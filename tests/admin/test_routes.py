@@ -148,8 +148,8 @@ def test_usage_grouped_as_json_and_csv(setup: AdminSetup) -> None:
         assert row["jobs"] == 1
         assert row["model"] is None
     assert [r["billable_seconds"] for r in mine] == [8.0, 4.0]  # sorted: 1080p, 720p
-    # veo-3.1-fast with sound at the shipped prices: 0.10 + 0.05 credits a second.
-    assert [r["cost"] for r in mine] == [pytest.approx(1.2), pytest.approx(0.6)]
+    # veo-3.1-fast without sound (apimart's default) at the shipped price: 0.10 a second.
+    assert [r["cost"] for r in mine] == [pytest.approx(0.8), pytest.approx(0.4)]
 
     as_csv = admin.get("/admin/v1/usage", params={**params, "format": "csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")

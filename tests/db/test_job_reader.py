@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.support.cluster import PG_ADMIN, sql
-from tests.support.databases import migrated_database, new_caller
+from tests.support.databases import migrated_database, new_caller, output, reserve
 from veogate.auth.keys import Caller
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped, transact
@@ -21,9 +21,6 @@ from veogate.jobs.model import ImageInput, Job, JobSpec, JobStatus, Output
 from veogate.jobs.reader import JobReader, create_reader
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission, read_job
-from veogate.ledger import service as ledger
-from veogate.ledger.prices import Quote
-from veogate.ledger.repository import LedgerRepository
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -78,17 +75,7 @@ SPEC = JobSpec(
 
 
 def _output(index: int) -> Output:
-    return Output(
-        index=index,
-        storage_key=f"jobs/x/{index}.mp4",
-        size_bytes=1000 + index,
-        width=1280,
-        height=720,
-        frame_count=192,
-        fps=24.0,
-        duration_seconds=8.0,
-        has_audio=index == 0,
-    )
+    return output(index)
 
 
 async def test_a_queued_job_reads_as_the_session_reads_it(
@@ -122,15 +109,7 @@ async def test_a_finished_job_reads_with_its_outputs_in_order(
 
     async def succeed(session: AsyncSession) -> bool:
         # A reservation of two 8 s samples at 0.15 a second: both delivered, both charged.
-        reservation = ledger.Reservation(
-            job_id=job.id,
-            key_id=caller.key_id,
-            spec=job.spec,
-            quote=Quote(unit=150_000, seconds=16.0),
-            charge_cancelled_after_submit=True,
-            default_max_active_jobs=0,
-        )
-        await ledger.reserve(LedgerRepository(session), reservation, finished)
+        await reserve(session, job, 150_000, 16.0)
         repo = JobRepository(session)
         await repo.start(job.id, finished)
         return await repo.record_success(job.id, [_output(1), _output(0)], finished)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.support.cluster import fresh_database, postgres_reachable
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
+from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import transact
 from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
-from veogate.jobs.model import Job, JobSpec
+from veogate.jobs.model import Job, JobSpec, Output
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission
+from veogate.ledger import service as ledger
+from veogate.ledger.prices import Quote
+from veogate.ledger.repository import LedgerRepository
 
 SPEC = JobSpec(
     public_model="veo3.1-fast", canonical_model="veo-3.1-fast", prompt="a harbour", seed=1
@@ -37,6 +41,16 @@ def migrated_database(kind: str, sqlite_file: Path) -> Iterator[str]:
     with fresh_database() as url:
         upgrade(url)
         yield url
+
+
+@contextlib.asynccontextmanager
+async def sessions_for(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the job database at `url`, its engine disposed of afterwards."""
+    engine = create_engine(url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 async def new_caller(sessions: async_sessionmaker[AsyncSession], name: str) -> Caller:
@@ -62,3 +76,32 @@ async def submit_job_in(session: AsyncSession, caller: Caller) -> Job:
 
 async def submit_job(sessions: async_sessionmaker[AsyncSession], caller: Caller) -> Job:
     return await transact(sessions, lambda s: submit_job_in(s, caller), what="a job")
+
+
+def output(index: int, seconds: float = 8.0) -> Output:
+    """A stored output as the pipeline would record it."""
+    return Output(
+        index=index,
+        storage_key=f"jobs/x/{index}.mp4",
+        size_bytes=1000 + index,
+        width=1280,
+        height=720,
+        frame_count=round(seconds * 24),
+        fps=24.0,
+        duration_seconds=seconds,
+        has_audio=index == 0,
+    )
+
+
+async def reserve(session: AsyncSession, job: Job, unit: int, seconds: float) -> None:
+    """A reservation for `job` of `seconds` at `unit` micro-credits a second, as accepting
+    it would have made."""
+    reservation = ledger.Reservation(
+        job_id=job.id,
+        key_id=job.owner_key_id,
+        spec=job.spec,
+        quote=Quote(unit=unit, seconds=seconds),
+        charge_cancelled_after_submit=True,
+        default_max_active_jobs=0,
+    )
+    await ledger.reserve(LedgerRepository(session), reservation, job.created_at)

@@ -27,3 +27,8 @@ Admin = Annotated[AdminCaller, Depends(_admin)]
 
 async def require_admin(caller: Admin) -> None:
     """Hung on every admin router, so that no admin route can be added without it."""
+
+
+def admin_actor(caller: AdminCaller) -> str:
+    """How the ledger records an admin key as the author of an entry."""
+    return f"admin:{caller.key_id}"

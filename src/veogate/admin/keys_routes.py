@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veogate.admin.deps import Admin, admin_actor
 from veogate.admin.keys import KeyAdmin
 from veogate.admin.routing import admin_router
 from veogate.admin.schemas import CreatedKeyView, CreateKeyRequest, KeyView, Page
@@ -19,11 +20,16 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.post("/keys", status_code=201, response_model=CreatedKeyView)
-async def create_customer_key(body: CreateKeyRequest, services: ServicesDep) -> CreatedKeyView:
-    """A new customer key; its secret is in this answer only."""
+async def create_customer_key(
+    body: CreateKeyRequest, services: ServicesDep, caller: Admin
+) -> CreatedKeyView:
+    """A new customer key; its secret is in this answer only. With `credits` it is metered
+    and opens with that balance."""
 
     async def create(session: AsyncSession) -> CreatedKeyView:
-        return await KeyAdmin(session).create(body.name)
+        return await KeyAdmin(session).create(
+            body.name, credits=body.credits, actor=admin_actor(caller)
+        )
 
     return await transact(services.sessions, create, what="admin: create key")
 

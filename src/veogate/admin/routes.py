@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from veogate.admin import (
+    credits_routes,
     jobs_routes,
     keys_routes,
     providers_routes,
@@ -14,6 +15,7 @@ from veogate.admin import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     keys_routes.router,
+    credits_routes.router,
     jobs_routes.router,
     usage_routes.router,
     webhooks_routes.router,

@@ -7,9 +7,10 @@ secrets and endpoint secrets have no field here, so no answer can carry them.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -21,8 +22,19 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class KeyLimitsView(BaseModel):
+    """A key's limits (`docs/relay.md`); null: none. Amounts are credits."""
+
+    daily_limit: float | None
+    monthly_limit: float | None
+    max_active_jobs: int | None
+    """None: `VEOGATE_MAX_ACTIVE_JOBS_PER_KEY`."""
+    creates_per_minute: int | None
+    allowed_models: list[str] | None
+
+
 class KeyView(BaseModel):
-    """A customer API key as operators see it (the ledger adds its limits and balance)."""
+    """A customer API key as operators see it, with its account."""
 
     id: str
     name: str
@@ -32,10 +44,55 @@ class KeyView(BaseModel):
     """`active` or `revoked`."""
     created_at: datetime
     revoked_at: datetime | None = None
+    metered: bool
+    """Whether the balance must cover each job."""
+    balance: float
+    """Credits: the sum of the key's ledger entries."""
+    limits: KeyLimitsView
+
+
+class AccountView(BaseModel):
+    """A key's account now: balance, limits and spend (UTC day and month)."""
+
+    key_id: str
+    metered: bool
+    balance: float
+    limits: KeyLimitsView
+    spent_today: float
+    spent_this_month: float
+
+
+class CreditRequest(BaseModel):
+    """A top-up (positive) or an adjustment (either sign), in credits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal
+    note: str | None = Field(default=None, max_length=500)
+
+
+class LedgerEntryView(BaseModel):
+    id: int
+    kind: str
+    """`reserve`, `settle`, `release`, `top_up` or `adjust`."""
+    amount: float
+    """Credits, signed: what the entry added to the balance."""
+    job_id: str | None
+    actor: str
+    """`system`, `cli` or `admin:<admin key id>`."""
+    detail: dict[str, Any]
+    at: datetime
 
 
 class CreateKeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
+    credits: Decimal | None = Field(
+        default=None,
+        ge=0,
+        description="Make the key metered with this opening balance (default: unmetered).",
+    )
 
 
 class CreatedKeyView(BaseModel):

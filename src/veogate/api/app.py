@@ -23,6 +23,8 @@ from veogate.dialects.kyy.routes import build_router as build_kyy_router
 from veogate.dialects.openai.routes import router as openai_router
 from veogate.dialects.status import render_status
 from veogate.heap import freeze_startup_heap
+from veogate.metrics import route as metrics_route
+from veogate.metrics.registry import process_ended
 from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
 from veogate.wiring import build_services
@@ -66,6 +68,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
             await pressure.stop()
             await launcher.stop()
             await services.close()
+            process_ended()
 
     app = FastAPI(title="veogate", version=__version__, lifespan=lifespan)
     app.include_router(build_kyy_router(settings.kyy_prefix))
@@ -79,5 +82,6 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     app.include_router(health.router)
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router)
+    app.include_router(metrics_route.router)
     unmatched.install(app, settings.kyy_prefix)
     return app

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from veogate.errors import RateLimited
+from veogate.metrics import observe
 
 
 @dataclass
@@ -36,6 +37,7 @@ class RateLimiter:
         bucket.updated = now
         if bucket.tokens < 1.0:
             wait = math.ceil((1.0 - bucket.tokens) / rate)
+            observe.create_refused(RateLimited.code)
             raise RateLimited(
                 f"rate limit of {self.per_minute} requests per minute reached; retry in {wait}s",
                 retry_after=wait,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from veogate.db.migrate import upgrade
 from veogate.db.transactions import scoped, transact
 from veogate.jobs.stats_repository import JobStatsRepository, UsageGroup
 from veogate.ledger.money import show, to_micros
+from veogate.logs import configure_logging
 
 _USAGE_GROUPS = (UsageGroup.MODEL, UsageGroup.RESOLUTION, UsageGroup.PROVIDER)
 
@@ -36,9 +36,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -67,6 +65,8 @@ def serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        # JSON: uvicorn's loggers go through ours (its own config prints text lines).
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )
     Server(config, app).run()

@@ -6,6 +6,10 @@ these says anything about the job being worked on, so on such an error the unit 
 back and run again after a pause, for as long as it takes (as DBOS does for its own tables).
 Everything else propagates at once.
 
+`on_commit` defers what must happen only once a unit's facts are durable (counting them for
+`/metrics`): a unit that is rolled back and run again registers its callbacks again, and
+only the attempt that commits runs them, so nothing is observed twice.
+
 Sessions are committed, rolled back and closed by explicit calls here, never by the exit of
 SQLAlchemy's async context managers: those finish in a task of their own, and so let other
 coroutines run while the transaction is still open. With SQLite connections on the loop's
@@ -24,8 +28,10 @@ from typing import TypeVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,29 @@ T = TypeVar("T")
 FIRST_PAUSE_SECONDS = 0.05
 LONGEST_PAUSE_SECONDS = 5.0
 _SQLITE_TRANSIENT = ("database is locked", "database table is locked", "database is busy")
+_ON_COMMIT = "veogate.on_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's current transaction has committed; drop it if the
+    transaction ends any other way (rolled back, or the session closed without a commit)."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop(_ON_COMMIT, ()):
+        try:
+            callback()
+        except Exception:  # an observer's bug must not turn a committed unit into an error
+            log.exception("a callback after commit failed")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_on_commit(session: Session, transaction: SessionTransaction) -> None:
+    """After a commit the callbacks have run; after anything else they must not."""
+    if transaction.parent is None:
+        session.info.pop(_ON_COMMIT, None)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -12,16 +12,20 @@ moves a delivery out of `pending`, besides an operator stopping or redelivering 
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veogate.db.transactions import on_commit
 from veogate.delivery.receivers_repository import ReceiverRepository
 from veogate.delivery.repository import Claimed, DeliveryRepository
 from veogate.delivery.schedule import next_wait
 from veogate.delivery.transport import Answer, Verdict
+from veogate.metrics import observe
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +34,16 @@ async def record(
     session: AsyncSession, ended: Sequence[tuple[Claimed, Answer]], schedule: Sequence[float]
 ) -> None:
     """Part of a unit of work: record how these attempts ended (the many delivered ones in
-    one statement)."""
+    one statement), counted for `/metrics` once that is committed."""
     now = datetime.now(UTC)
     delivered = [(d.id, a.status or 200) for d, a in ended if a.verdict is Verdict.DELIVERED]
     await DeliveryRepository(session).delivered(delivered, now)
+    outcomes = Counter({"delivered": len(delivered)} if delivered else {})
     for delivery, answer in ended:
         if answer.verdict is not Verdict.DELIVERED:
-            await _record_failure(session, delivery, answer, schedule, now)
+            outcomes[await _record_failure(session, delivery, answer, schedule, now)] += 1
+    if outcomes:
+        on_commit(session, functools.partial(observe.webhook_attempts, outcomes))
 
 
 async def _record_failure(
@@ -45,24 +52,27 @@ async def _record_failure(
     answer: Answer,
     schedule: Sequence[float],
     now: datetime,
-) -> None:
+) -> str:
+    """Record an attempt that did not deliver; its outcome (gone, refused, failed, retrying)."""
     deliveries = DeliveryRepository(session)
     error = answer.error or ""
     if answer.verdict is Verdict.GONE:
         await deliveries.give_up(delivery.id, answer.status, error, now)
         if delivery.endpoint_id is not None:
             await _disable(session, delivery, now)
-    elif answer.verdict is Verdict.REFUSED:
+        return "gone"
+    if answer.verdict is Verdict.REFUSED:
         await deliveries.give_up(delivery.id, None, error, now)
         log.warning("webhooks: delivery %d not sent: %s", delivery.id, error)
-    else:
-        wait = next_wait(delivery.attempt, schedule, answer.retry_after)
-        if wait is None:
-            error = f"{error} (gave up after {delivery.attempt} attempts)"
-            await deliveries.give_up(delivery.id, answer.status, error, now)
-            log.info("webhooks: delivery %d failed: %s", delivery.id, error)
-        else:
-            await deliveries.retry_at(delivery.id, now.timestamp() + wait, answer.status, error)
+        return "refused"
+    wait = next_wait(delivery.attempt, schedule, answer.retry_after)
+    if wait is None:
+        error = f"{error} (gave up after {delivery.attempt} attempts)"
+        await deliveries.give_up(delivery.id, answer.status, error, now)
+        log.info("webhooks: delivery %d failed: %s", delivery.id, error)
+        return "failed"
+    await deliveries.retry_at(delivery.id, now.timestamp() + wait, answer.status, error)
+    return "retrying"
 
 
 async def _disable(session: AsyncSession, delivery: Claimed, now: datetime) -> None:

@@ -41,6 +41,7 @@ from veogate.delivery.signing import new_secret, signed_headers
 from veogate.delivery.transport import Answer, Verdict, WebhookPoster
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
+from veogate.logs import about_job
 from veogate.media.outbound import AddressGate
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,8 @@ class WebhookSender:
     async def _attempt_safely(self, attempt: Attempt) -> None:
         """Attempt, and leave the answer to be recorded with the next claim."""
         try:
-            answer = await self._attempt(attempt)
+            with about_job(attempt.delivery.job_id):
+                answer = await self._attempt(attempt)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug, or the job could not be rendered: try again later

@@ -13,6 +13,7 @@ No `from __future__ import annotations` here: the handlers are made per dialect,
 FastAPI reads their dependencies (the dialect's `Auth`) from evaluated annotations.
 """
 
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -26,9 +27,11 @@ from veogate.api.wait import PREFER_PARAMETER, Wait, waiting
 from veogate.auth.keys import Caller
 from veogate.db.transactions import transact
 from veogate.dialects.openapi import documented_responses, path_parameters, request_body
+from veogate.errors import VeogateError
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submitted
+from veogate.metrics import observe
 from veogate.pipeline.runtime import Launcher
 from veogate.wiring import Services
 
@@ -172,11 +175,17 @@ def _create_handler(routes: JobRoutes) -> Callable[..., Awaitable[dict[str, Any]
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         exchange = Exchange(request, response, services)
-        async with services.creating:  # a few at a time: reads never queue behind a flood
-            body, dialect = await routes.read_create(exchange)
-            submitted = await submit_body(
-                body, dialect, caller, services, launcher, idempotency_key
-            )
+        began = time.perf_counter()
+        try:
+            async with services.creating:  # a few at a time: reads never queue behind a flood
+                body, dialect = await routes.read_create(exchange)
+                submitted = await submit_body(
+                    body, dialect, caller, services, launcher, idempotency_key
+                )
+        except VeogateError as refusal:
+            observe.create_refused(refusal.code)
+            raise
+        observe.accept_took(dialect.name, time.perf_counter() - began)
         if routes.wait_on_create:
             wait = await waiting(request, response)
             job = await wait.settle(submitted.job, services.jobs, caller)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -30,6 +31,7 @@ from veogate.db.tables import (
     JobRow,
     UpstreamOperationRow,
 )
+from veogate.db.transactions import on_commit
 from veogate.ids import ref_of
 from veogate.jobs.lifecycle import (
     LIVE_VALUES,
@@ -40,10 +42,11 @@ from veogate.jobs.lifecycle import (
     sources,
 )
 from veogate.jobs.model import Job, JobSpec, JobStatus, Output
-from veogate.jobs.rows import to_job
+from veogate.jobs.rows import as_utc, to_job
 from veogate.ledger import service as ledger
 from veogate.ledger.money import to_credits
 from veogate.ledger.repository import LedgerRepository
+from veogate.metrics import observe
 
 _LIVE = LIVE_VALUES
 _JOBS = cast(Table, JobRow.__table__)
@@ -127,6 +130,8 @@ class JobRepository:
                 _INSERT_INPUT, [{"job_id": job.id, "storage_key": key} for key in keys]
             )
         await self._publish(job.id, job.owner_key_id, EventType.QUEUED, {}, job.created_at)
+        seen = (job.id, job.dialect, job.spec.public_model, job.provider)
+        on_commit(self.session, functools.partial(observe.job_accepted, *seen))
 
     # ------------------------------------------------------------------ the one writer
 
@@ -154,17 +159,26 @@ class JobRepository:
             update(_JOBS)
             .where(_JOBS.c.id == job_id, _JOBS.c.status.in_(allowed))
             .values(status=target.value, **values)
-            .returning(_JOBS.c.owner_key_id, _JOBS.c.submit_attempt)
+            .returning(
+                _JOBS.c.owner_key_id,
+                _JOBS.c.submit_attempt,
+                _JOBS.c.public_model,
+                _JOBS.c.provider,
+                _JOBS.c.created_at,
+            )
         )
-        row = moved.first()
-        if row is None:
+        job = moved.first()
+        if job is None:
             return False
         if target.terminal:
-            await self._stop_watching(job_id)
+            await self._stop_watching(job_id, target, now)
             await self._close_reservation(
-                job_id, target, delivered_seconds, row.submit_attempt is not None, now
+                job_id, target, delivered_seconds, job.submit_attempt is not None, now
             )
-        await self._publish(job_id, row.owner_key_id, arrival_event(target), detail or {}, now)
+        await self._publish(job_id, job.owner_key_id, arrival_event(target), detail or {}, now)
+        seen = (job_id, target, job.public_model, job.provider, as_utc(job.created_at), now)
+        observed = functools.partial(observe.job_moved, *seen, values.get("error_code"))
+        on_commit(self.session, observed)
         return True
 
     async def _close_reservation(
@@ -294,11 +308,19 @@ class JobRepository:
             error_message=message,
         )
 
-    async def _stop_watching(self, job_id: str) -> None:
+    async def _stop_watching(self, job_id: str, ended: JobStatus, now: datetime) -> None:
         """An ended job has no upstream operation left to wait on."""
-        await self.session.execute(
-            delete(UpstreamOperationRow).where(UpstreamOperationRow.job_id == job_id)
+        watched = await self.session.execute(
+            delete(UpstreamOperationRow)
+            .where(UpstreamOperationRow.job_id == job_id)
+            .returning(UpstreamOperationRow.provider, UpstreamOperationRow.submitted_at)
         )
+        for provider, submitted_at in watched:
+            waited = now.timestamp() - submitted_at
+            on_commit(
+                self.session,
+                functools.partial(observe.upstream_ended, provider, ended.value, waited),
+            )
 
     async def add_warning(self, job_id: str, warning: str) -> None:
         row = await self.session.get(JobRow, job_id)
@@ -320,17 +342,6 @@ class JobRepository:
         for key in keys - set(known.scalars()):
             self.session.add(JobInputRow(job_id=job_id, storage_key=key))
         await self.session.flush()
-
-    async def inputs_only_used_by(self, job_ids: Sequence[str]) -> list[str]:
-        """Input keys of these jobs that no other job with kept files uses."""
-        theirs = select(JobInputRow.storage_key).where(JobInputRow.job_id.in_(job_ids))
-        still_used = (
-            select(JobInputRow.storage_key)
-            .join(JobRow, JobRow.id == JobInputRow.job_id)
-            .where(JobRow.id.not_in(job_ids), JobRow.files_expired_at.is_(None))
-        )
-        result = await self.session.execute(theirs.except_(still_used))
-        return list(result.scalars())
 
     async def live_by_provider(self, providers: Sequence[str]) -> dict[str, int]:
         result = await self.session.execute(
@@ -365,33 +376,6 @@ class JobRepository:
             select(JobRow.id, JobRow.status).where(JobRow.id.in_(job_ids))
         )
         return {job_id: JobStatus(status) for job_id, status in result}
-
-    async def expirable(
-        self, finished_before: datetime, limit: int = 500
-    ) -> list[tuple[str, list[str]]]:
-        """Ended jobs whose files are still kept, with their storage keys: those that ended
-        before `finished_before`, and any deleted by its owner."""
-        jobs = await self.session.execute(
-            select(JobRow.id)
-            .where(
-                or_(JobRow.finished_at < finished_before, JobRow.deleted_at.is_not(None)),
-                JobRow.files_expired_at.is_(None),
-                JobRow.status.not_in(_LIVE),
-            )
-            .limit(limit)
-        )
-        ids = list(jobs.scalars())
-        if not ids:
-            return []
-        keys = await self.session.execute(
-            select(JobOutputRow.job_id, JobOutputRow.storage_key).where(
-                JobOutputRow.job_id.in_(ids)
-            )
-        )
-        by_job: dict[str, list[str]] = {job_id: [] for job_id in ids}
-        for job_id, key in keys:
-            by_job[job_id].append(key)
-        return list(by_job.items())
 
     async def mark_files_expired(self, job_ids: Sequence[str], now: datetime) -> None:
         """Record that these jobs' files are gone, with a `job.expired` event for each that

@@ -4,6 +4,7 @@ caller's transaction."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,9 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import ApiKeyRow, JobRow, LedgerEntryRow
+from veogate.db.transactions import on_commit
 from veogate.jobs.lifecycle import LIVE_VALUES
+from veogate.metrics import observe
 
 _KEYS = cast(Table, ApiKeyRow.__table__)
 _ENTRIES = cast(Table, LedgerEntryRow.__table__)
@@ -114,6 +117,12 @@ class LedgerRepository:
                 "at": now,
             },
         )
+        on_commit(self.session, functools.partial(observe.ledger_entry, kind, amount))
+        return _account(row)
+
+    @staticmethod
+    def account_of(row: ApiKeyRow) -> Account:
+        """The account of a key row already read (the admin API's key listings)."""
         return _account(row)
 
     async def account(self, key_id: str) -> Account | None:
@@ -195,12 +204,25 @@ class LedgerRepository:
             query = query.where(_KEYS.c.id.in_(key_ids))
         return [(k, int(b), int(t)) for k, b, t in await self.session.execute(query)]
 
-    async def totals(self) -> dict[str, int]:
-        """Every entry's amount summed by kind (for metrics and reports)."""
+    async def balances(self) -> dict[bool, int]:
+        """The sum of the balances of metered (True) and unmetered (False) keys that are
+        not revoked (the keys table: small, read whole)."""
         result = await self.session.execute(
-            select(_ENTRIES.c.kind, func.sum(_ENTRIES.c.amount)).group_by(_ENTRIES.c.kind)
+            select(_KEYS.c.metered, func.sum(_KEYS.c.balance))
+            .where(_KEYS.c.revoked_at.is_(None))
+            .group_by(_KEYS.c.metered)
         )
-        return {kind: int(total) for kind, total in result}
+        return {bool(metered): int(total) for metered, total in result}
+
+    async def reserved(self) -> int:
+        """Micro-credits held by the reservations of live jobs (by the jobs' status index
+        and the reservations' unique index: never a scan of the whole ledger)."""
+        result = await self.session.execute(
+            select(func.coalesce(-func.sum(_ENTRIES.c.amount), 0))
+            .select_from(_ENTRIES.join(JobRow, JobRow.id == _ENTRIES.c.job_id))
+            .where(JobRow.status.in_(LIVE_VALUES), _ENTRIES.c.kind == "reserve")
+        )
+        return int(result.scalar_one())
 
     async def unclosed_or_twice(self) -> list[tuple[str, str, int]]:
         """(job, status, closing entries) of reserved jobs that ended with no closing entry

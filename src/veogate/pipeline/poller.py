@@ -36,6 +36,8 @@ from veogate.db.transactions import transact
 from veogate.errors import GenerationError
 from veogate.jobs.model import JobStatus, Output
 from veogate.jobs.repository import JobRepository
+from veogate.logs import about_job
+from veogate.metrics import observe
 from veogate.pipeline.backoff import backoff_seconds, current_policy
 from veogate.pipeline.collect import Verdict, collect, verdict
 from veogate.pipeline.operations import Next, OperationRepository, Watched
@@ -163,7 +165,8 @@ class UpstreamPoller:
 
     async def _look_safely(self, watched: Watched) -> None:
         try:
-            await self._look(watched)
+            with about_job(watched.job_id):
+                await self._look(watched)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug: keep the row, look again later
@@ -174,6 +177,7 @@ class UpstreamPoller:
         try:
             result = await self.remote.poll(watched.operation)
         except GenerationError as exc:
+            observe.upstream_error(self.provider, "poll", exc.code)
             if time.time() >= watched.deadline_at:
                 await self._fail(watched, "deadline_exceeded", _DEADLINE)
             else:
@@ -191,6 +195,7 @@ class UpstreamPoller:
             return  # the job is gone
         outcome = verdict(result, samples)
         if outcome.failure is not None:
+            observe.upstream_error(self.provider, "operation", outcome.failure[0])
             await self._fail(watched, *outcome.failure)
             return
         await self._collect(watched, outcome)
@@ -281,6 +286,7 @@ class UpstreamPoller:
                 async with self._held(job_id):
                     outputs = await collect(self.services, self.remote, job_id, outcome.samples)
             except GenerationError as exc:
+                observe.upstream_error(self.provider, "download", exc.code)
                 await self._failed_look(watched, exc)
                 return
         recorded = await self._db(

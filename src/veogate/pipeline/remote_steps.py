@@ -18,6 +18,7 @@ from veogate.errors import GenerationError, ProviderError
 from veogate.jobs.lifecycle import StepNote
 from veogate.jobs.model import JobSpec
 from veogate.jobs.repository import JobRepository
+from veogate.metrics import observe
 from veogate.pipeline.backoff import jitter
 from veogate.pipeline.context import services
 from veogate.pipeline.operations import OperationRepository
@@ -179,6 +180,7 @@ async def submit_upstream(
         spec = JobSpec.model_validate(spec_json)
         operation = await remote.submit(spec, await stored_inputs(spec, svc))
     except GenerationError as exc:
+        observe.upstream_error(provider, "submit", exc.code)
         return failure(exc)
     record = functools.partial(_record, svc, job_id, provider, operation, attempt)
     await transact(svc.sessions, record, what=f"job {job_id}: recording operation {operation}")

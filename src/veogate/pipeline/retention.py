@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.transactions import scoped, transact
 from veogate.jobs.repository import JobRepository
+from veogate.jobs.retention_repository import RetentionRepository
 from veogate.media.previews import preview_keys
 from veogate.wiring import Services
 
@@ -24,12 +25,12 @@ async def sweep(services: Services, *, now: datetime | None = None) -> int:
     expired = 0
     while True:
         async with scoped(services.sessions) as session:
-            batch = await JobRepository(session).expirable(cutoff)
+            batch = await RetentionRepository(session).expirable(cutoff)
         if not batch:
             return expired
         job_ids = [job_id for job_id, _ in batch]
         async with scoped(services.sessions) as session:
-            unused_inputs = await JobRepository(session).inputs_only_used_by(job_ids)
+            unused_inputs = await RetentionRepository(session).inputs_only_used_by(job_ids)
         outputs = [k for _, keys in batch for k in keys]
         previews = [p for k in outputs for p in preview_keys(k)]
         for key in outputs + previews + unused_inputs:

@@ -10,6 +10,7 @@ from veogate.config import Settings
 from veogate.db.migrate import upgrade
 from veogate.dialects.status import render_status
 from veogate.heap import freeze_startup_heap
+from veogate.metrics.registry import process_ended
 from veogate.pipeline.runtime import WorkerRuntime
 from veogate.wiring import build_services
 
@@ -38,3 +39,4 @@ async def run_worker(settings: Settings) -> None:
     finally:
         await runtime.stop()
         await services.close()
+        process_ended()

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dbos import DBOS
 
 from veogate.db.transactions import transact
+from veogate.logs import about_job
 from veogate.pipeline.backoff import backoff_seconds
 from veogate.pipeline.context import services
 from veogate.pipeline.remote_steps import submit_upstream, watch_operation
@@ -51,6 +52,11 @@ log = logging.getLogger(__name__)
 
 @DBOS.workflow(name="veogate.run_job")
 async def run_job(job_id: str) -> str:
+    with about_job(job_id):  # every line logged while running it names the job
+        return await _run_job(job_id)
+
+
+async def _run_job(job_id: str) -> str:
     started = await begin_job(job_id)
     if started is None:
         return "skipped"
