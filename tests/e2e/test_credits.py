@@ -119,6 +119,25 @@ def test_an_unmetered_key_is_never_refused_but_still_recorded(priced: ServerProc
     assert account(priced, key_id)["balance"] == -2 * KYY_PRICE
     assert account(priced, key_id)["spent_today"] == 2 * KYY_PRICE
 
+    # Every dialect's status carries the cost: OpenAI's video, Google's operation metadata
+    # (4 s of 720p with sound at 0.25 + 0.25 a second).
+    video = client.post("/v1/videos", json={"model": "veo-3.1-fast", "prompt": "x", "seconds": 4})
+    assert video.status_code == 200, video.text
+    done = wait_for(
+        client, f"/v1/videos/{video.json()['id']}", lambda b: b["status"] in ("completed", "failed")
+    )
+    assert done["usage"] == {"billable_seconds": 4.0, "cost": 2.0}, done
+    model = "veo-3.1-fast-generate-preview"
+    operation = client.post(
+        f"/v1beta/models/{model}:predictLongRunning",
+        json={"instances": [{"prompt": "x"}], "parameters": {"durationSeconds": 4}},
+    ).json()["name"]
+    ended = wait_for(client, f"/v1beta/{operation}", lambda b: b["done"])
+    assert ended["metadata"] == {
+        "progressPercent": 100,
+        "usage": {"billable_seconds": 4.0, "cost": 2.0},
+    }
+
 
 def test_limits_of_a_key(priced: ServerProcess) -> None:
     secret = priced.create_key("limited")

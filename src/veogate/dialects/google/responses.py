@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from veogate.dialects.wire_model import WireModel, optional
+from veogate.dialects.wire_model import Usage, WireModel, optional
 
 
 class GoogleImage(BaseModel):
@@ -64,7 +64,10 @@ class OperationName(WireModel):
 
 
 class Progress(WireModel):
+    """An operation's `metadata`: its progress, and once it ended what it cost (veogate's)."""
+
     progressPercent: int
+    usage: Usage = optional(description="The seconds and credits charged, once it ended.")
 
 
 class OperationError(WireModel):

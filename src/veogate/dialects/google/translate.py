@@ -77,6 +77,14 @@ def _filtered(job: Job) -> dict[str, Any]:
     return {"raiMediaFilteredCount": count, "raiMediaFilteredReasons": reasons}
 
 
+def _ended(job: Job) -> dict[str, Any]:
+    """The `metadata` of an ended operation: 100 %, and what the job cost once known."""
+    metadata: dict[str, Any] = {"progressPercent": 100}
+    if (usage := job.usage()) is not None:
+        metadata["usage"] = usage
+    return metadata
+
+
 def pending(name: str, job: Job) -> dict[str, Any] | None:
     """The operation while it runs, or when it ended without videos; None when it has
     videos to show (each dialect renders those its own way)."""
@@ -89,7 +97,8 @@ def pending(name: str, job: Job) -> dict[str, Any] | None:
         code, message = 1, "the operation was cancelled"
     else:
         message = job.error_message or "generation failed"
-    return {"name": name, "done": True, "error": {"code": code, "message": message}}
+    error = {"code": code, "message": message}
+    return {"name": name, "done": True, "metadata": _ended(job), "error": error}
 
 
 def gemini_operation(model: str, job: Job, base_url: str) -> dict[str, Any]:
@@ -112,6 +121,7 @@ def gemini_operation(model: str, job: Job, base_url: str) -> dict[str, Any]:
     return {
         "name": name,
         "done": True,
+        "metadata": _ended(job),
         "response": {"@type": GEMINI_RESPONSE, "generateVideoResponse": response},
     }
 
@@ -121,5 +131,6 @@ def vertex_head(name: str, job: Job) -> dict[str, Any]:
     return {
         "name": name,
         "done": True,
+        "metadata": _ended(job),
         "response": {"@type": VERTEX_RESPONSE, **_filtered(job), "videos": []},
     }
