@@ -3,16 +3,19 @@ cursor, and grouping by UTC day, key, model and resolution."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.support.databases import migrated_database, new_caller, output, reserve, submit_job
+from tests.support.databases import (
+    database_url_fixture,
+    new_caller,
+    output,
+    reserve,
+    sessions_fixture,
+    submit_job,
+)
 from veogate.admin.jobs_repository import AdminJobRepository, JobFilter
-from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped, transact
 from veogate.jobs.model import Job, JobStatus
 from veogate.jobs.repository import JobRepository
@@ -22,17 +25,10 @@ from veogate.jobs.stats_repository import JobStatsRepository, UsageGroup
 LATE = datetime(2026, 3, 1, 23, 59, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with migrated_database(request.param, tmp_path / "admin.sqlite") as url:
-        yield url
+database_url = database_url_fixture()
 
 
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
+sessions = sessions_fixture()
 
 
 async def _finish(

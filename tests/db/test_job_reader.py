@@ -3,17 +3,21 @@ on SQLite and PostgreSQL, including writes committed after the reader connected.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.support.cluster import PG_ADMIN, sql
-from tests.support.databases import migrated_database, new_caller, output, reserve
+from tests.support.databases import (
+    database_url_fixture,
+    new_caller,
+    output,
+    reserve,
+    sessions_fixture,
+)
 from veogate.auth.keys import Caller
-from veogate.db.engine import create_engine, session_factory
 from veogate.db.transactions import scoped, transact
 from veogate.dialects.apimart.schemas import ID_FORM as APIMART_IDS
 from veogate.errors import NotFound
@@ -22,18 +26,10 @@ from veogate.jobs.reader import JobReader, create_reader
 from veogate.jobs.repository import JobRepository
 from veogate.jobs.service import JobService, Submission, read_job
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with migrated_database(request.param, tmp_path / "reads.sqlite") as url:
-        yield url
+database_url = database_url_fixture()
 
 
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
+sessions = sessions_fixture()
 
 
 @pytest.fixture

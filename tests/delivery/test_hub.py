@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.support.cluster import PG_ADMIN, sql
-from tests.support.databases import migrated_database, new_caller, submit_job, submit_job_in
-from veogate.db.engine import create_engine, session_factory
+from tests.support.databases import (
+    database_url_fixture,
+    new_caller,
+    sessions_fixture,
+    submit_job,
+    submit_job_in,
+)
 from veogate.db.transactions import scoped, transact
 from veogate.delivery.events import Event
 from veogate.delivery.hub import MISSING_SECONDS, EventHub, Horizon, Subscription
@@ -24,18 +28,10 @@ from veogate.jobs.lifecycle import EventType
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with migrated_database(request.param, tmp_path / "events.sqlite") as url:
-        yield url
+database_url = database_url_fixture()
 
 
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
+sessions = sessions_fixture()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import functools
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.support.databases import migrated_database
+from tests.support.databases import database_url_fixture
 from veogate.auth.keys import Caller, create_key
 from veogate.auth.repository import ApiKeyRepository
 from veogate.config import Settings
@@ -95,10 +95,7 @@ def test_no_code_outside_the_repository_sets_a_job_status() -> None:
 # ------------------------------------------------------------------ every site, for real
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with migrated_database(request.param, tmp_path / "events.sqlite") as url:
-        yield url
+database_url = database_url_fixture()
 
 
 @pytest.fixture
@@ -214,9 +211,7 @@ async def test_create_start_progress_succeed(svc: Services, caller: Caller) -> N
         )
         await _run(svc, lambda s, u=update: OperationRepository(s).reschedule([u]))
 
-    record = functools.partial(
-        record_success, svc=svc, job_id=job.id, outputs=[OUTPUT], warnings=[], billed=False
-    )
+    record = functools.partial(record_success, job_id=job.id, outputs=[OUTPUT], warnings=[])
     assert await _run(svc, record) is True
     assert await _run(svc, record) is False  # a repeated end writes nothing
 
@@ -305,9 +300,7 @@ async def test_retention_expiry_and_deleted_jobs(svc: Services, caller: Caller) 
         source = svc.settings.data_dir / f"{job.id}.mp4"
         source.write_bytes(b"\0" * 10)
         await svc.store.put_file(stored.storage_key, source, "video/mp4")
-        record = functools.partial(
-            record_success, svc=svc, job_id=job.id, outputs=[stored], warnings=[], billed=False
-        )
+        record = functools.partial(record_success, job_id=job.id, outputs=[stored], warnings=[])
         await _run(svc, record)
 
     async def delete(session: AsyncSession) -> tuple[Job, bool]:

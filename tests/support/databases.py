@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +42,29 @@ def migrated_database(kind: str, sqlite_file: Path) -> Iterator[str]:
     with fresh_database() as url:
         upgrade(url)
         yield url
+
+
+def database_url_fixture() -> Any:
+    """A `database_url` fixture for a test module: a migrated job database, once on SQLite
+    and once on PostgreSQL (`database_url = database_url_fixture()`)."""
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+        with migrated_database(request.param, tmp_path / "jobs.sqlite") as url:
+            yield url
+
+    return database_url
+
+
+def sessions_fixture() -> Any:
+    """A `sessions` fixture on the module's `database_url` (`sessions = sessions_fixture()`)."""
+
+    @pytest.fixture
+    async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        async with sessions_for(database_url) as made:
+            yield made
+
+    return sessions
 
 
 @contextlib.asynccontextmanager

@@ -81,7 +81,9 @@ class JobRow(Base):
     ref: Mapped[str] = mapped_column(String(26), unique=True)
     """The id's ULID in lowercase: every dialect's spelling of the id resolves through it
     (`veogate.ids`)."""
-    owner_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    owner_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    """Indexed with `created_at` (listings, creates per minute) and with `status` (a key's
+    live jobs, counted on every create)."""
     dialect: Mapped[str] = mapped_column(String(20))
     public_model: Mapped[str] = mapped_column(String(100), index=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -113,6 +115,7 @@ class JobRow(Base):
     __table_args__ = (
         Index("ix_jobs_model_finished", "public_model", "status", "finished_at"),
         Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
+        Index("ix_jobs_owner_status", "owner_key_id", "status"),
         Index(
             "ix_jobs_inbox",
             "created_at",

@@ -33,7 +33,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("allowed_models", sa.JSON(), nullable=True))
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.alter_column("cost_usd", new_column_name="cost")
+        # A key's jobs by time (listings, creates per minute) and its live jobs (counted on
+        # every create): both serve the lookups by key alone the old index served.
+        batch_op.drop_index("ix_jobs_owner_key_id")
         batch_op.create_index("ix_jobs_owner_created", ["owner_key_id", "created_at"])
+        batch_op.create_index("ix_jobs_owner_status", ["owner_key_id", "status"])
     op.create_table(
         "ledger_entries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -72,7 +76,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("ledger_entries")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_owner_status")
         batch_op.drop_index("ix_jobs_owner_created")
+        batch_op.create_index("ix_jobs_owner_key_id", ["owner_key_id"])
         batch_op.alter_column("cost", new_column_name="cost_usd")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         for column in (
