@@ -349,10 +349,10 @@ def test_api_key_pool_spreads_jobs(tmp_path: Path, fake: FakeVeo) -> None:
 def test_usage_is_recorded_per_job_and_summarised(gemini: ServerProcess, fake: FakeVeo) -> None:
     task = apimart(gemini, APIMART | {"sample_count": 2})
     assert task["status"] == "completed", task
-    # Two samples of the fake's 1-second video, at the catalog's veo-3.1 price with sound
-    # (0.20 + 0.20 credits a second).
+    # Two samples of the fake's 1-second video, at the catalog's veo-3.1 720p price without
+    # sound (apimart's default): 0.20 credits a second.
     assert task["usage"]["billable_seconds"] == pytest.approx(2.0, abs=0.1)
-    assert task["usage"]["cost"] == pytest.approx(0.8, abs=0.04)
+    assert task["usage"]["cost"] == pytest.approx(0.4, abs=0.02)
 
     out = subprocess.run(
         [sys.executable, "-m", "veogate.cli.main", "usage", "--data-dir", str(gemini.data_dir)],

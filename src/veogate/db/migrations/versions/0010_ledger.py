@@ -16,6 +16,20 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+# Entries are never changed or removed: the database refuses it, whatever the code does.
+_REFUSAL = "ledger entries are append-only"
+_SQLITE_GUARDS = [
+    f"CREATE TRIGGER ledger_entries_no_{verb} BEFORE {verb.upper()} ON ledger_entries "
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+    for verb in ("update", "delete")
+]
+_POSTGRES_GUARDS = [
+    "CREATE FUNCTION veogate_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
+    "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries "
+    "FOR EACH ROW EXECUTE FUNCTION veogate_ledger_append_only()",
+]
+
 
 def upgrade() -> None:
     # Keys that existed before the ledger stay unmetered: they keep working as they did.
@@ -71,10 +85,15 @@ def upgrade() -> None:
         sqlite_where=sa.text("kind IN ('settle', 'release')"),
         postgresql_where=sa.text("kind IN ('settle', 'release')"),
     )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in _POSTGRES_GUARDS if postgres else _SQLITE_GUARDS:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_table("ledger_entries")
+    op.drop_table("ledger_entries")  # its triggers with it
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS veogate_ledger_append_only()")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_owner_status")
         batch_op.drop_index("ix_jobs_owner_created")
