@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.db.tables import ApiKeyRow, JobRow, LedgerEntryRow
@@ -49,6 +49,23 @@ _ACCOUNT_COLUMNS = (
     _KEYS.c.creates_per_minute,
     _KEYS.c.allowed_models,
     _KEYS.c.revoked_at,
+)
+
+
+# Built once: these run on every create and every job's end.
+_MOVE_BALANCE = (
+    update(_KEYS)
+    .where(_KEYS.c.id == bindparam("key"))
+    .values(balance=_KEYS.c.balance + bindparam("amount", type_=BigInteger))
+    .returning(*_ACCOUNT_COLUMNS)
+)
+_RESERVATION = select(*_ENTRIES.c).where(
+    _ENTRIES.c.job_id == bindparam("job_id"), _ENTRIES.c.kind == "reserve"
+)
+_LIVE_JOBS = (
+    select(func.count())
+    .select_from(JobRow)
+    .where(JobRow.owner_key_id == bindparam("key"), JobRow.status.in_(LIVE_VALUES))
 )
 
 
@@ -94,17 +111,9 @@ class LedgerRepository:
         detail: dict[str, Any] | None = None,
     ) -> Account | None:
         """Append an entry and move the balance by `amount`; the account after it (None: no
-        such key). On PostgreSQL the key's row stays locked until the transaction ends, so
-        concurrent entries of one key are decided one after another."""
-        moved = await self.session.execute(
-            update(_KEYS)
-            .where(_KEYS.c.id == key_id)
-            .values(balance=_KEYS.c.balance + amount)
-            .returning(*_ACCOUNT_COLUMNS)
-        )
-        row = moved.first()
-        if row is None:
-            return None
+        such key). The entry is written first and the key's row last: on PostgreSQL that
+        row stays locked until the transaction ends (concurrent entries of one key are
+        decided one after another), so it is held for as short a time as can be."""
         await self.session.execute(
             _INSERT_ENTRY,
             {
@@ -117,6 +126,9 @@ class LedgerRepository:
                 "at": now,
             },
         )
+        row = (await self.session.execute(_MOVE_BALANCE, {"key": key_id, "amount": amount})).first()
+        if row is None:
+            return None
         on_commit(self.session, functools.partial(observe.ledger_entry, kind, amount))
         return _account(row)
 
@@ -141,11 +153,7 @@ class LedgerRepository:
 
     async def reservation(self, job_id: str) -> Entry | None:
         """The job's reservation, if it has one (jobs accepted before the ledger have none)."""
-        row = (
-            await self.session.execute(
-                select(*_ENTRIES.c).where(_ENTRIES.c.job_id == job_id, _ENTRIES.c.kind == "reserve")
-            )
-        ).first()
+        row = (await self.session.execute(_RESERVATION, {"job_id": job_id})).first()
         return None if row is None else Entry(**row._mapping)
 
     async def net_since(self, key_id: str, since: datetime) -> int:
@@ -170,12 +178,7 @@ class LedgerRepository:
 
     async def live_jobs(self, key_id: str) -> int:
         """Queued and running jobs of the key (the one being accepted included)."""
-        result = await self.session.execute(
-            select(func.count())
-            .select_from(JobRow)
-            .where(JobRow.owner_key_id == key_id, JobRow.status.in_(LIVE_VALUES))
-        )
-        return int(result.scalar_one())
+        return int((await self.session.execute(_LIVE_JOBS, {"key": key_id})).scalar_one())
 
     async def history(
         self, key_id: str, *, limit: int = 50, before: int | None = None

@@ -188,6 +188,8 @@ async def credit(
         raise InvalidRequest("a top-up must be a positive amount of credits", param="amount")
     if kind == "adjust" and amount == 0:
         raise InvalidRequest("an adjustment must not be zero", param="amount")
+    if await ledger.account(key_id) is None:
+        raise NotFound(f"no API key {key_id}")
     detail: dict[str, Any] = {"note": note} if note else {}
     account = await ledger.post(key_id, kind, amount, actor=actor, now=now, detail=detail)
     if account is None:
