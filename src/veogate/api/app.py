@@ -27,6 +27,7 @@ from veogate.metrics import route as metrics_route
 from veogate.metrics.registry import process_ended
 from veogate.pipeline.pressure import LoopPressure
 from veogate.pipeline.runtime import ClientLauncher, Launcher, WorkerRuntime
+from veogate.web.routes import ROUTERS as WEB_ROUTERS
 from veogate.wiring import build_services
 
 log = logging.getLogger(__name__)
@@ -83,5 +84,7 @@ def create_app(settings: Settings, *, worker: bool = True) -> FastAPI:
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router)
     app.include_router(metrics_route.router)
+    for web_router in WEB_ROUTERS:
+        app.include_router(web_router)
     unmatched.install(app, settings.kyy_prefix)
     return app

@@ -1,0 +1,1 @@
+// The playground: see docs/playground.md.
