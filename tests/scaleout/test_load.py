@@ -1,4 +1,6 @@
-"""1,000 jobs across 2 API processes and 2 workers: every job ends, none is duplicated."""
+"""Many jobs across 2 API processes and 2 workers: every job ends, none is duplicated.
+
+300 in the suite, 1,000 with `bench/full_load_tests.sh` (`tests/support/load.py`)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,14 @@ import pytest
 from tests.fakes.google_veo import FakeVeo
 from tests.fakes.google_veo_script import VeoScript
 from tests.support.cluster import Cluster, google_env, sql
-from tests.support.load import run_load
+from tests.support.load import load_jobs, run_load
 
 pytestmark = pytest.mark.slow
 
-JOBS = 1000
+JOBS = load_jobs()
 
 
-def test_thousand_jobs_all_terminal_none_duplicated(
+def test_many_jobs_all_terminal_none_duplicated(
     make_cluster: type[Cluster], fake_veo: FakeVeo
 ) -> None:
     fake_veo.script = VeoScript()

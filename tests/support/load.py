@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,6 +10,15 @@ from dataclasses import dataclass
 import httpx
 
 from tests.support.cluster import Cluster, sql
+
+BOUNDED_LOAD_JOBS = 300
+
+
+def load_jobs() -> int:
+    """How many jobs the load tests drive: a bounded 300 in the suite (it runs in CI's time),
+    `VEOGATE_LOAD_JOBS` for another size (`bench/full_load_tests.sh` runs them at 1,000)."""
+    raw = os.environ.get("VEOGATE_LOAD_JOBS")
+    return int(raw) if raw else BOUNDED_LOAD_JOBS
 
 
 @dataclass
