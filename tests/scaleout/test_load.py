@@ -26,7 +26,10 @@ def test_many_jobs_all_terminal_none_duplicated(
     cluster = make_cluster(google_env(fake_veo) | {"VEOGATE_RECONCILE_SECONDS": "1"})
     cluster.start(apis=2, workers=2)
     result = run_load(cluster, JOBS, timeout=900)
-    print(f"\n{JOBS} jobs in {result.total_seconds:.1f}s: {result.jobs_per_second:.1f} jobs/s")
+    print(
+        f"\n{JOBS} jobs in {result.total_seconds:.1f}s (submitted in {result.submit_seconds:.1f}s):"
+        f" {result.jobs_per_second:.1f} jobs/s"
+    )
 
     assert result.statuses == {"succeeded": JOBS}
     submits = Counter(s.json["instances"][0]["prompt"] for s in fake_veo.received("submit"))
