@@ -1,5 +1,5 @@
 """`veogate serve | worker | keys | usage | webhooks | credits | admin | db upgrade`: parse
-arguments, then call services."""
+arguments, then call services; `veogate generate | jobs` call a server's API instead."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from veogate.auth.keys import create_key
 from veogate.auth.repository import ApiKeyRepository
-from veogate.cli import admin, credits, webhooks
+from veogate.cli import admin, credits, generate, jobs, webhooks
 from veogate.config import Settings, get_settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
@@ -185,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
     webhooks.add_parser(commands, with_data_dir)
     credits.add_parser(commands, with_data_dir)
     admin.add_parser(commands, with_data_dir)
+    generate.add_parser(commands)
+    jobs.add_parser(commands)
 
     db = with_data_dir(commands.add_parser("db", help="database maintenance"))
     db.add_subparsers(dest="db_command", required=True).add_parser(
@@ -199,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "worker":
         return worker(args)
+    if args.command == "generate":
+        return generate.run(args)
+    if args.command == "jobs":
+        return jobs.run(args)
     settings = _settings(args)
     if args.command == "keys":
         return asyncio.run(_keys(args, settings))

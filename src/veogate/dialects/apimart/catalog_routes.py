@@ -54,6 +54,7 @@ def _model(catalog: Catalog, name: str | None) -> PublicModel:
 def _model_entry(model: PublicModel, catalog: Catalog) -> dict[str, Any]:
     return {
         "id": model.name,
+        "canonical": model.canonical,
         "object": "model",
         "type": "video",
         "owned_by": "veogate",

@@ -139,6 +139,9 @@ class ApimartError(WireModel):
 
 class ApimartModel(WireModel):
     id: str
+    canonical: str = Field(
+        description="veogate's: the canonical model (the name the OpenAI dialect takes)."
+    )
     object: Literal["model"]
     type: Literal["video"]
     owned_by: str

@@ -52,6 +52,7 @@ class OpenAIVideo(WireModel):
     prompt: str
     seconds: str
     size: str
+    n: int = Field(description="veogate's: the samples asked for (`?index=` 0 to n-1 on content).")
     remixed_from_video_id: None
     error: OpenAIVideoError | None
     usage: Usage | None = optional(

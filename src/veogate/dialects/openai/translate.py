@@ -50,6 +50,7 @@ def video(job: Job, *, size: str, retention: timedelta) -> dict[str, Any]:
         "prompt": job.spec.prompt,
         "seconds": str(job.spec.duration_seconds),
         "size": size,
+        "n": job.spec.sample_count,
         "remixed_from_video_id": None,
         "error": _error(job),
     }
