@@ -3,6 +3,7 @@ errors as exceptions, and the fallbacks of `wait` made to happen through a loopb
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -153,12 +154,9 @@ def test_list_and_models(api: Client) -> None:
     api.wait(older.id, timeout=120)
 
 
-def test_the_client_imports_nothing_from_the_server() -> None:
+def _veogate_modules_after(statement: str) -> list[str]:
     probe = (
-        "import sys, veogate.client\n"
-        "bad = sorted(m for m in sys.modules if m.startswith('veogate') and m != 'veogate'"
-        " and not m.startswith('veogate.client'))\n"
-        "print(bad)"
+        f"import sys\n{statement}\nprint(sorted(m for m in sys.modules if m.startswith('veogate')))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -167,6 +165,22 @@ def test_the_client_imports_nothing_from_the_server() -> None:
         check=True,
         env={**os.environ, "PYTHONPATH": str(SRC)},
     )
-    assert done.stdout.strip() == "[]"
+    return list(ast.literal_eval(done.stdout.strip()))
+
+
+def test_the_client_imports_nothing_from_the_server() -> None:
+    loaded = _veogate_modules_after("import veogate.client")
+    assert [m for m in loaded if m != "veogate" and not m.startswith("veogate.client")] == []
     init = (SRC / "veogate" / "__init__.py").read_text()
     assert "import" not in init
+
+
+def test_the_command_line_loads_no_server_module_until_a_server_command_runs() -> None:
+    """`veogate generate` and `veogate jobs` start without the server's modules."""
+    loaded = _veogate_modules_after("import veogate.cli.main")
+    assert "veogate.client" in loaded
+    server_side = [
+        m for m in loaded if not m.startswith(("veogate.client", "veogate.cli")) and m != "veogate"
+    ]
+    assert server_side == []
+    assert "veogate.cli.server" not in loaded

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,19 +15,6 @@ from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
 from veogate.db.transactions import transact
-
-
-def add_parser(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-    with_data_dir: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
-) -> None:
-    admin = with_data_dir(commands.add_parser("admin", help="admin API keys"))
-    sub = admin.add_subparsers(dest="admin_command", required=True)
-    sub.add_parser("create-key", help="create an admin key and print its secret once").add_argument(
-        "--name", required=True
-    )
-    sub.add_parser("list-keys", help="list admin keys (never their secrets)")
-    sub.add_parser("revoke-key", help="revoke an admin key").add_argument("key_id")
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.catalog import load_catalog
+from veogate.cli.arguments import NONE
 from veogate.config import Settings
 from veogate.db.engine import create_engine, session_factory
 from veogate.db.migrate import upgrade
@@ -24,41 +24,7 @@ from veogate.ledger.repository import LedgerRepository
 from veogate.ledger.service import credit
 
 ACTOR = "cli"
-NONE = "none"
 """Given for a limit, removes it."""
-
-
-def add_parser(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-    with_data_dir: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
-) -> None:
-    credits = with_data_dir(commands.add_parser("credits", help="keys' balances and limits"))
-    sub = credits.add_subparsers(dest="credits_command", required=True)
-    for name, text in (("top-up", "add credits"), ("adjust", "correct a balance (+/-)")):
-        change = sub.add_parser(name, help=text)
-        change.add_argument("key_id")
-        change.add_argument("amount", help="credits, e.g. 25 or 0.5 (adjust: may be negative)")
-        change.add_argument("--note", help="why (kept in the ledger entry)")
-    sub.add_parser("balance", help="balance, limits and spend").add_argument("key_id")
-    history = sub.add_parser("history", help="the key's ledger entries, newest first")
-    history.add_argument("key_id")
-    history.add_argument("--limit", type=int, default=50)
-    history.add_argument("--json", action="store_true", help="one JSON object per line")
-    limits = sub.add_parser("limits", help=f"set limits ({NONE!r} removes one)")
-    limits.add_argument("key_id")
-    metering = limits.add_mutually_exclusive_group()
-    metering.add_argument(
-        "--metered", action="store_true", default=None, help="balance must cover jobs"
-    )
-    metering.add_argument(
-        "--unmetered", dest="metered", action="store_false", help="no balance checks"
-    )
-    limits.add_argument("--daily", help="most credits per UTC day")
-    limits.add_argument("--monthly", help="most credits per UTC month")
-    limits.add_argument("--max-active", help="queued + running jobs at once")
-    limits.add_argument("--creates-per-minute", help="jobs accepted per minute")
-    limits.add_argument("--models", help="comma-separated public model names allowed")
-    sub.add_parser("check", help="verify every balance and every ended job's reservation")
 
 
 def _limits_update(args: argparse.Namespace) -> accounts.LimitsUpdate:

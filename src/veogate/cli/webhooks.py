@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,42 +16,9 @@ from veogate.db.transactions import transact
 from veogate.delivery.endpoints import WebhookService
 from veogate.delivery.receivers_repository import Endpoint
 from veogate.delivery.repository import Delivery, DeliveryState
-from veogate.errors import VeogateError
+from veogate.errors import InvalidRequest, VeogateError
 from veogate.jobs.lifecycle import event_public_id
 from veogate.wiring import build_webhook_gate
-
-
-def add_parser(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-    with_data_dir: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
-) -> None:
-    hooks = with_data_dir(commands.add_parser("webhooks", help="webhook endpoints and deliveries"))
-    sub = hooks.add_subparsers(dest="webhooks_command", required=True)
-    add = sub.add_parser("add", help="send an API key's events to a URL; prints its secret")
-    add.add_argument("--key", required=True, help="the API key id (key_...)")
-    add.add_argument("url")
-    add.add_argument(
-        "--events",
-        help="comma-separated event types, or all (default: job.succeeded,job.failed,"
-        "job.cancelled)",
-    )
-    add.add_argument("--description")
-    sub.add_parser("list", help="list endpoints").add_argument("--key", help="only this key's")
-    sub.add_parser("remove", help="remove an endpoint for good").add_argument("endpoint_id")
-    sub.add_parser("enable", help="enable an endpoint a 410 disabled").add_argument("endpoint_id")
-    sub.add_parser("rotate-secret", help="new secret for an endpoint; prints it").add_argument(
-        "endpoint_id"
-    )
-    sub.add_parser(
-        "secret", help="the key's secret for URLs its requests give (callback_url)"
-    ).add_argument("--key", required=True)
-    listing = sub.add_parser("deliveries", help="recent deliveries, newest first")
-    listing.add_argument("--endpoint")
-    listing.add_argument("--key")
-    listing.add_argument("--job")
-    listing.add_argument("--state", choices=[s.value for s in DeliveryState])
-    listing.add_argument("--limit", type=int, default=50)
-    sub.add_parser("redeliver", help="send a delivery again").add_argument("delivery_id", type=int)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,7 +62,7 @@ async def _command(args: argparse.Namespace, service: WebhookService) -> list[st
     if command == "secret":
         return [await service.key_secret(args.key)]
     if command == "deliveries":
-        state = None if args.state is None else DeliveryState(args.state)
+        state = None if args.state is None else _state(args.state)
         found = await service.listed(
             endpoint_id=args.endpoint,
             key_id=args.key,
@@ -107,6 +73,14 @@ async def _command(args: argparse.Namespace, service: WebhookService) -> list[st
         return [_DELIVERY_HEADER, *(_delivery_line(d) for d in found)]
     again = await service.redeliver(args.delivery_id)
     return [f"delivery {again.id} ({event_public_id(again.event_seq)}) will be sent again"]
+
+
+def _state(given: str) -> DeliveryState:
+    try:
+        return DeliveryState(given)
+    except ValueError:
+        known = ", ".join(state.value for state in DeliveryState)
+        raise InvalidRequest(f"--state must be one of {known} (got {given!r})") from None
 
 
 def _endpoint_card(endpoint: Endpoint) -> list[str]:
