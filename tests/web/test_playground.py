@@ -79,7 +79,9 @@ def test_a_video_is_generated_watched_played_and_downloaded(
     expect(video).to_have_count(1)
     played = video.evaluate(
         """async (v) => {
-            if (v.readyState < 2) await new Promise(r => v.addEventListener('loadeddata', r, {once: true}));
+            if (v.readyState < 2) {
+                await new Promise(r => v.addEventListener('loadeddata', r, {once: true}));
+            }
             const ready = v.readyState;
             v.muted = true;
             await v.play();
@@ -102,7 +104,9 @@ def test_a_video_is_generated_watched_played_and_downloaded(
     assert decoded.audio_codec is None
 
     task_id = page.locator("#job-status").text_content().split(":")[0]  # type: ignore[union-attr]
-    expect(page.locator(f'.job[data-id="video_{task_id.removeprefix("task_").lower()}"]')).to_be_visible()
+    expect(
+        page.locator(f'.job[data-id="video_{task_id.removeprefix("task_").lower()}"]')
+    ).to_be_visible()
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -246,4 +250,3 @@ def test_recent_jobs_show_a_thumbnail_and_open_the_job(
     expect(page.locator("#job-status")).to_have_text(f"{task_id}: Done, 100%")
     expect(page.get_by_label(f"Sample 1 of {task_id}")).to_have_count(1)
     assert page.problems == []  # type: ignore[attr-defined]
-
