@@ -190,6 +190,41 @@ def test_a_refused_key_says_so_and_a_kept_key_can_be_forgotten(
     assert all("401" in problem for problem in page.problems)  # type: ignore[attr-defined]
 
 
+def test_a_refused_create_shows_the_servers_message_and_field(
+    server: ServerProcess, key: str, page: Page
+) -> None:
+    open_with_key(page, server, key)
+    choose_short_render(page, "too big a seed")
+    page.get_by_label("Seed").fill("4294967296")
+    page.get_by_role("button", name="Generate").click()
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("seed")
+    expect(error).to_contain_text("(field: seed)")
+    expect(page.get_by_label("Seed")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "playground-refused-create")
+    assert all("400" in problem for problem in page.problems)  # type: ignore[attr-defined]
+
+
+def test_the_event_parser_reads_events_split_anywhere(server: ServerProcess, page: Page) -> None:
+    page.goto(server.url + "/")
+    events = page.evaluate(
+        r"""async () => {
+            const { EventParser } = await import("/ui/common/sse.js");
+            const seen = [];
+            const parser = new EventParser((event) => seen.push(event));
+            const text = "retry: 3000\r\n\nid: evt_1\nevent: job.progress\ndata: {\"a\":\ndata: 1}\n\n"
+                + ": keepalive\n\nid: evt_2\ndata:x\n\n";
+            for (const piece of text.match(/.{1,3}/gs)) parser.push(piece);
+            return { seen, last: parser.lastEventId };
+        }"""
+    )
+    assert events["seen"] == [
+        {"type": "job.progress", "id": "evt_1", "data": '{"a":\n1}'},
+        {"type": "message", "id": "evt_2", "data": "x"},
+    ]
+    assert events["last"] == "evt_2"
+
+
 @pytest.mark.parametrize("dialect", ["apimart", "openai", "kyy", "gemini"])
 def test_the_copied_curl_command_creates_the_job(
     server: ServerProcess, key: str, page: Page, dialect: str
