@@ -212,8 +212,8 @@ def test_the_event_parser_reads_events_split_anywhere(server: ServerProcess, pag
             const { EventParser } = await import("/ui/common/sse.js");
             const seen = [];
             const parser = new EventParser((event) => seen.push(event));
-            const text = "retry: 3000\r\n\nid: evt_1\nevent: job.progress\ndata: {\"a\":\ndata: 1}\n\n"
-                + ": keepalive\n\nid: evt_2\ndata:x\n\n";
+            const text = "retry: 3000\r\n\nid: evt_1\nevent: job.progress\n"
+                + "data: {\"a\":\ndata: 1}\n\n: keepalive\n\nid: evt_2\ndata:x\n\n";
             for (const piece of text.match(/.{1,3}/gs)) parser.push(piece);
             return { seen, last: parser.lastEventId };
         }"""

@@ -114,23 +114,26 @@ function dialectModel(catalog, dialect, canonical, state) {
   return { model, gap: `${model.name}: ${stateReason(model, catalog.rules, state)}` };
 }
 
-const KEY_HEADER = 'Authorization: Bearer $VEOGATE_API_KEY';
+const KEY_HEADER = "Authorization: Bearer $VEOGATE_API_KEY";
 
 /** The request of `dialect` for `state`: `{method, path, headers, body, gaps}`, or `{gaps}`
  * alone when the dialect has no model of the form's canonical model. */
 export function dialectRequest(dialect, state, catalog) {
   if (dialect === "apimart") {
-    return { path: "/v1/videos/generations", headers: [KEY_HEADER], body: apimartBody(state), gaps: [] };
+    const body = apimartBody(state);
+    return { path: "/v1/videos/generations", headers: [KEY_HEADER], body, gaps: [] };
   }
   const chosen = catalog.models.find((model) => model.name === state.model);
   const { model, gap } = dialectModel(catalog, dialect, chosen.canonical, state);
   if (model === null) return { gaps: [gap] };
   const gaps = gap === null ? [] : [gap];
   if (dialect === "openai") {
-    return { path: "/v1/videos", headers: [KEY_HEADER], body: openaiBody(state, model.name, catalog), gaps };
+    const body = openaiBody(state, model.name, catalog);
+    return { path: "/v1/videos", headers: [KEY_HEADER], body, gaps };
   }
   if (dialect === "kyy") {
-    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body: kyyBody(state, model.name), gaps: [...gaps, ...kyyGaps(state, model)] };
+    const body = kyyBody(state, model.name);
+    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body, gaps: [...gaps, ...kyyGaps(state, model)] };
   }
   return {
     path: `/v1beta/models/${model.name}:predictLongRunning`,

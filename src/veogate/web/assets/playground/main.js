@@ -21,7 +21,8 @@ function currentModel() {
 }
 
 function refreshCurl() {
-  const { command, gaps } = curlCommand($("curl-dialect").value, readState(), catalog, location.origin);
+  const dialect = $("curl-dialect").value;
+  const { command, gaps } = curlCommand(dialect, readState(), catalog, location.origin);
   $("curl-command").value = command ?? "";
   $("curl-notes").replaceChildren(
     ...gaps.map((gap) => {
@@ -39,11 +40,12 @@ function refreshForm() {
 }
 
 function showError(error) {
-  for (const field of document.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
-  $("form-error").textContent = error ? (error instanceof ApiError ? error.describe() : String(error)) : "";
-  const named = error instanceof ApiError && error.param
-    ? document.querySelector(`[name="${CSS.escape(error.param)}"]`)
-    : null;
+  for (const field of document.querySelectorAll("[aria-invalid]")) {
+    field.removeAttribute("aria-invalid");
+  }
+  const known = error instanceof ApiError;
+  $("form-error").textContent = error ? (known ? error.describe() : String(error)) : "";
+  const named = known && error.param ? document.querySelector(`[name="${CSS.escape(error.param)}"]`) : null;
   if (named) named.setAttribute("aria-invalid", "true");
 }
 
@@ -111,7 +113,8 @@ async function upload(input, place) {
       place(answer.url);
       $("upload-status").textContent = `Uploaded ${file.name} (${answer.width}×${answer.height}).`;
     } catch (error) {
-      $("upload-status").textContent = `${file.name}: ${error instanceof ApiError ? error.describe() : error}`;
+      const why = error instanceof ApiError ? error.describe() : error;
+      $("upload-status").textContent = `${file.name}: ${why}`;
     }
   }
   input.value = "";
@@ -161,7 +164,8 @@ async function copyCurl() {
     $("copy-status").textContent = "Copied. Set VEOGATE_API_KEY in your shell to run it.";
   } catch {
     command.select();
-    $("copy-status").textContent = "The clipboard is not available here: the command is selected, copy it with Ctrl+C.";
+    $("copy-status").textContent =
+      "The clipboard is not available here: the command is selected, copy it with Ctrl+C.";
   }
 }
 
@@ -176,8 +180,13 @@ $("generate-form").addEventListener("input", refreshCurl);
 $("curl-dialect").addEventListener("change", refreshCurl);
 $("copy-curl").addEventListener("click", copyCurl);
 $("refresh-jobs").addEventListener("click", openJobs);
-$("first-file").addEventListener("change", (event) => upload(event.target, (url) => { $("first-url").value = url; }));
-$("last-file").addEventListener("change", (event) => upload(event.target, (url) => { $("last-url").value = url; }));
+for (const slot of ["first", "last"]) {
+  $(`${slot}-file`).addEventListener("change", (event) =>
+    upload(event.target, (url) => {
+      $(`${slot}-url`).value = url;
+    }),
+  );
+}
 $("reference-files").addEventListener("change", (event) =>
   upload(event.target, (url) => {
     const urls = $("reference-urls");

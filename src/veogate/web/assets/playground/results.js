@@ -42,12 +42,19 @@ export function showTask(task) {
   }
 }
 
+const STATUS_WORDS = {
+  pending: "Queued",
+  processing: "Rendering",
+  completed: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
 /** The progress bar and status line for `task`. */
 export function showProgress(task) {
   const progress = $("progress");
   progress.value = task.progress ?? 0;
-  const words = { pending: "Queued", processing: "Rendering", completed: "Done", failed: "Failed", cancelled: "Cancelled" };
-  const status = words[task.status] ?? task.status;
+  const status = STATUS_WORDS[task.status] ?? task.status;
   $("job-status").textContent = `${task.id}: ${status}, ${task.progress ?? 0}%`;
   $("job-status").dataset.status = task.status;
 }
