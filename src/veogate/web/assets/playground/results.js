@@ -1,0 +1,60 @@
+// A finished job in the page: a player and a download link per sample, or its error.
+
+const $ = (id) => document.getElementById(id);
+
+/** A signed result URL as a path of this origin (the policy allows media from 'self' only,
+ * and the server may name itself by another host than the page's). */
+function sameOrigin(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.pathname + parsed.search;
+}
+
+function sample(taskId, index, url) {
+  const figure = document.createElement("figure");
+  const video = document.createElement("video");
+  video.controls = true;
+  video.preload = "auto";
+  video.playsInline = true;
+  video.src = sameOrigin(url);
+  video.setAttribute("aria-label", `Sample ${index + 1} of ${taskId}`);
+  const caption = document.createElement("figcaption");
+  const link = document.createElement("a");
+  link.href = video.src;
+  link.download = `${taskId}-${index + 1}.mp4`;
+  link.textContent = `Download sample ${index + 1}`;
+  caption.append(link);
+  figure.append(video, caption);
+  return figure;
+}
+
+export function showTask(task) {
+  const results = $("results");
+  if (task.status === "completed") {
+    const videos = task.result?.videos ?? [];
+    results.replaceChildren(...videos.map((video, index) => sample(task.id, index, video.url[0])));
+  } else if (task.status === "failed" || task.status === "cancelled") {
+    const error = document.createElement("p");
+    error.className = "error";
+    error.textContent = `${task.id} ${task.status}: ${task.error?.message ?? "no reason given"}`;
+    results.replaceChildren(error);
+  } else {
+    results.replaceChildren();
+  }
+}
+
+const STATUS_WORDS = {
+  pending: "Queued",
+  processing: "Rendering",
+  completed: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+/** The progress bar and status line for `task`. */
+export function showProgress(task) {
+  const progress = $("progress");
+  progress.value = task.progress ?? 0;
+  const status = STATUS_WORDS[task.status] ?? task.status;
+  $("job-status").textContent = `${task.id}: ${status}, ${task.progress ?? 0}%`;
+  $("job-status").dataset.status = task.status;
+}
