@@ -23,6 +23,7 @@ from veogate.auth.keys import hash_secret
 from veogate.db.tables import AdminKeyRow, ConsoleSessionRow
 from veogate.errors import InvalidRequest, NotFound
 from veogate.ids import new_id
+from veogate.jobs.rows import as_utc
 
 TOUCH_AFTER = timedelta(seconds=60)
 """A session's last request time is written at most this often (not on every request)."""
@@ -36,7 +37,7 @@ class SessionLifetime:
     """This long after its sign-in, a session ends however busy."""
 
     def expires_at(self, row: ConsoleSessionRow) -> datetime:
-        return min(row.last_seen_at + self.idle, row.created_at + self.longest)
+        return min(as_utc(row.last_seen_at) + self.idle, as_utc(row.created_at) + self.longest)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class ConsoleSessions:
         if self.lifetime.expires_at(row) <= now:
             await self.repo.remove(row.id)
             return None
-        if now - row.last_seen_at >= TOUCH_AFTER:
+        if now - as_utc(row.last_seen_at) >= TOUCH_AFTER:
             await self.repo.touch(row.id, now)
             row.last_seen_at = now
         return self._session(row, AdminCaller(key_id=key.id, name=key.name))
@@ -127,8 +128,8 @@ class ConsoleSessions:
             id=row.id,
             admin_key=key.id,
             admin_key_name=key.name,
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
+            created_at=as_utc(row.created_at),
+            last_seen_at=as_utc(row.last_seen_at),
             expires_at=self.lifetime.expires_at(row),
             current=row.id == current,
         )
