@@ -77,7 +77,7 @@ function limitsForm(account, base, ctx, redraw) {
   const limits = account.limits;
   const form = h(
     "form",
-    { class: "card", "aria-label": "Limits" },
+    { class: "card limits", "aria-label": "Limits" },
     h("h2", {}, "Limits"),
     field("Metered", h("input", { name: "metered", type: "checkbox", checked: account.metered })),
     LIMITS.map(([name, label]) =>
