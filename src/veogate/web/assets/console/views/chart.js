@@ -10,16 +10,19 @@ export function barChart(points, title) {
   if (points.length === 0) return h("p", { class: "empty" }, `${title}: no data.`);
   const top = Math.max(...points.map(([, value]) => value), 0) || 1;
   const slot = WIDTH / points.length;
+  const stride = Math.ceil(points.length / 12); // at most a dozen labels under the bars
   const bars = points.map(([label, value], index) => {
     const height = Math.max((value / top) * BAR_AREA, value > 0 ? 1 : 0);
-    const x = index * slot + slot * 0.15;
+    const width = Math.min(slot * 0.7, 64);
+    const x = index * slot + (slot - width) / 2;
+    const middle = x + width / 2;
     return svg(
       "g",
       { class: "bar" },
       svg("title", {}, `${label}: ${value}`),
-      svg("rect", { x, y: BAR_AREA - height + 16, width: slot * 0.7, height }),
-      svg("text", { x: x + slot * 0.35, y: BAR_AREA - height + 12, "text-anchor": "middle", class: "value" }, formatted(value)),
-      svg("text", { x: x + slot * 0.35, y: BAR_AREA + 34, "text-anchor": "middle", class: "label" }, shorten(label, slot)),
+      svg("rect", { x, y: BAR_AREA - height + 16, width, height }),
+      value > 0 && stride === 1 && svg("text", { x: middle, y: BAR_AREA - height + 12, "text-anchor": "middle", class: "value" }, formatted(value)),
+      index % stride === 0 && svg("text", { x: middle, y: BAR_AREA + 34, "text-anchor": "middle", class: "label" }, shorten(label, slot * stride)),
     );
   });
   return svg(

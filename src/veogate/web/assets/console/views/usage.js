@@ -40,11 +40,22 @@ export async function render({ params }, ctx) {
     h("h1", { id: "usage-title" }, "Usage"),
     form,
     h("h2", {}, `${METRICS[metric]} by day`),
-    barChart(byDay.data.map((r) => [r.day, r[metric]]), `${METRICS[metric]} by day, last ${days} days`),
+    barChart(everyDay(byDay.data, metric, days), `${METRICS[metric]} by day, last ${days} days`),
     table("By day", columns("day", "Day"), byDay.data, "no finished job in this period."),
     h("h2", {}, `${METRICS[metric]} by model`),
     barChart(byModel.data.map((r) => [r.model, r[metric]]), `${METRICS[metric]} by model, last ${days} days`),
     table("By model", columns("model", "Model"), byModel.data, "no finished job in this period."),
     h("p", {}, h("a", { href: csv, download: "usage.csv" }, "Download CSV (by day, key and model)")),
   );
+}
+
+// One point per UTC day of the period (a day without finished jobs is 0), labelled MM-DD.
+function everyDay(rows, metric, days) {
+  const byDay = new Map(rows.map((r) => [r.day, r[metric]]));
+  const points = [];
+  for (let back = days - 1; back >= 0; back -= 1) {
+    const day = new Date(Date.now() - back * 86400_000).toISOString().slice(0, 10);
+    points.push([day.slice(5), byDay.get(day) ?? 0]);
+  }
+  return points;
 }
