@@ -8,11 +8,17 @@ const message = document.getElementById("signin-message");
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   message.textContent = "";
-  const answer = await fetch("/console/session", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ key: input.value }),
-  });
+  let answer;
+  try {
+    answer = await fetch("/console/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: input.value }),
+    });
+  } catch {
+    message.textContent = "The server could not be reached.";
+    return;
+  }
   if (answer.ok) {
     window.location.assign("/console");
     return;
