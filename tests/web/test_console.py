@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.test_webhooks import webhook_env
+from tests.e2e.test_webhooks import hook_server, receiver
 from tests.support.browser import screenshot
 from tests.support.receivers import WebhookReceiver
 from tests.support.server import ServerProcess, finished_task
 from tests.web.console_support import create_admin_key
+
+__all__ = ["hook_server", "receiver"]  # module fixtures: a server that may call 127.0.0.1
 
 JOB = {
     "model": "veo3.1-fast-official",
@@ -26,22 +25,6 @@ JOB = {
     "duration": 4,
     "resolution": "720p",
 }
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def hook_server(
-    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver
-) -> Iterator[ServerProcess]:
-    proc = ServerProcess(Path(tmp_path_factory.mktemp("console-ui")), env=webhook_env(receiver))
-    proc.start()
-    yield proc
-    proc.stop()
 
 
 def video_ready(video: Locator, timeout: float = 30.0) -> bool:
