@@ -76,6 +76,11 @@ def test_the_console_from_sign_in_to_providers(
     page.get_by_role("button", name="Top up", exact=True).click()
     expect(page.locator("#balance")).to_have_text("25.00")
     expect(page.get_by_role("table", name="Ledger")).to_contain_text("top_up")
+    limits = page.get_by_role("form", name="Limits")
+    limits.get_by_label("Daily limit (credits)").fill("5")
+    limits.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_role("status")).to_have_text("Limits saved")
+    expect(limits.get_by_label("Daily limit (credits)")).to_have_value("5")
     screenshot(page, "console-04-topped-up")
 
     hook_server.cli("webhooks", "add", "--key", key_id, receiver.url("/console"))
@@ -115,6 +120,10 @@ def test_the_console_from_sign_in_to_providers(
     page.get_by_role("link", name="Providers").click()
     expect(page.get_by_role("article", name="Provider preview")).to_be_visible()
     screenshot(page, "console-09-providers")
+
+    page.get_by_role("link", name="Sessions").click()
+    expect(page.get_by_role("table", name="Sessions")).to_contain_text("(this one)")
+    screenshot(page, "console-10-sessions")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("Admin key")).to_be_visible()

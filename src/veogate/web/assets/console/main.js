@@ -1,7 +1,7 @@
 // The console: hash routes (#/keys, #/jobs/ID...) drawn by one view module each, on the admin
 // API through the session cookie. See docs/console.md.
 
-import { signOut } from "./api.js";
+import { admin, api, signOut } from "./api.js";
 import { h } from "./dom.js";
 import * as account from "./views/account.js";
 import * as job from "./views/job.js";
@@ -42,6 +42,18 @@ const ctx = {
     else window.location.hash = hash;
   },
   refresh: () => show(),
+  // A click handler that sends one admin API write, says `done`, and draws the view again.
+  act(method, path, done) {
+    return async () => {
+      try {
+        await api(method, admin(path));
+        ctx.say(done);
+        await show();
+      } catch (error) {
+        ctx.fail(error);
+      }
+    };
+  },
 };
 
 function parse(hash) {

@@ -36,13 +36,13 @@ export async function render(_route, ctx) {
   const list = pager("Keys", async (cursor) => {
     const page = await api("GET", admin(`/keys${query({ limit: 50, cursor })}`));
     return { rows: page.data, next: page.next_cursor };
-  }, (rows) => table("Keys", columns(ctx, () => list.reload()), rows));
+  }, (rows) => table("Keys", columns(ctx), rows));
 
   await list.reload();
   return h("section", { "aria-labelledby": "keys-title" }, h("h1", { id: "keys-title" }, "Keys"), form, created, list.node);
 }
 
-function columns(ctx, reload) {
+function columns(ctx) {
   return [
     ["Name", (k) => h("a", { href: `#/keys/${k.id}` }, k.name)],
     ["Id", (k) => h("code", {}, k.id)],
@@ -66,15 +66,7 @@ function columns(ctx, reload) {
                 type: "button",
                 class: "danger",
                 "aria-label": `Revoke ${k.name}`,
-                onclick: async () => {
-                  try {
-                    await api("POST", admin(`/keys/${k.id}/revoke`));
-                    ctx.say(`Revoked key ${k.name}`);
-                    await reload();
-                  } catch (error) {
-                    ctx.fail(error);
-                  }
-                },
+                onclick: ctx.act("POST", `/keys/${k.id}/revoke`, `Revoked key ${k.name}`),
               },
               "Revoke",
             ),

@@ -21,15 +21,7 @@ export async function render(_route, ctx) {
           {
             type: "button",
             class: "danger",
-            onclick: async () => {
-              try {
-                await api("POST", admin(`/console-sessions/${s.id}/revoke`));
-                ctx.say(`Ended session ${s.id}`);
-                ctx.refresh();
-              } catch (error) {
-                ctx.fail(error);
-              }
-            },
+            onclick: ctx.act("POST", `/console-sessions/${s.id}/revoke`, `Ended session ${s.id}`),
           },
           "End",
         ),

@@ -15,15 +15,6 @@ export async function render({ params }, ctx) {
     api("GET", admin(`/webhooks/endpoints${query({ key: filters.key })}`)),
     api("GET", admin(`/webhooks/deliveries${query({ ...filters, limit: 100 })}`)),
   ]);
-  const act = (label, method, path, done) => async () => {
-    try {
-      await api(method, admin(path));
-      ctx.say(done);
-      ctx.refresh();
-    } catch (error) {
-      ctx.fail(error);
-    }
-  };
   const form = h(
     "form",
     { class: "card inline", role: "search", "aria-label": "Filter deliveries" },
@@ -47,8 +38,8 @@ export async function render({ params }, ctx) {
       "Actions",
       (e) =>
         e.state === "disabled"
-          ? h("button", { type: "button", onclick: act("enable", "POST", `/webhooks/endpoints/${e.id}/enable`, `Enabled ${e.id}`) }, "Enable")
-          : h("button", { type: "button", class: "danger", onclick: act("disable", "POST", `/webhooks/endpoints/${e.id}/disable`, `Disabled ${e.id}`) }, "Disable"),
+          ? h("button", { type: "button", onclick: ctx.act("POST", `/webhooks/endpoints/${e.id}/enable`, `Enabled ${e.id}`) }, "Enable")
+          : h("button", { type: "button", class: "danger", onclick: ctx.act("POST", `/webhooks/endpoints/${e.id}/disable`, `Disabled ${e.id}`) }, "Disable"),
     ],
   ];
   const deliveryColumns = [
@@ -70,7 +61,7 @@ export async function render({ params }, ctx) {
           {
             type: "button",
             "aria-label": `Redeliver delivery ${d.id}`,
-            onclick: act("redeliver", "POST", `/webhooks/deliveries/${d.id}/redeliver`, `Delivery ${d.id} is being sent again`),
+            onclick: ctx.act("POST", `/webhooks/deliveries/${d.id}/redeliver`, `Delivery ${d.id} is being sent again`),
           },
           "Redeliver",
         ),
