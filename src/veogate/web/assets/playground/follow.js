@@ -30,14 +30,16 @@ function eventProgress(event) {
   return { status: EVENT_STATUS[event.type] ?? null, progress };
 }
 
-/** Stream the job's events, calling `onProgress` with each, until the stream ends; a stream
- * that cannot be had (an error answer, or three dropped connections) is given up quietly,
- * and the caller's status reads take over. */
+/** Stream the job's events, calling `onProgress` with each, until its terminal event; a
+ * stream that drops or closes early is resumed after the last event seen. One that cannot be
+ * had (an error answer, or three attempts) is given up quietly: the caller's status reads
+ * take over. */
 async function stream(api, jobId, onProgress, signal) {
   let lastEventId = null;
-  for (let attempt = 0; attempt < STREAM_ATTEMPTS; attempt += 1) {
+  let ended = false;
+  for (let attempt = 0; attempt < STREAM_ATTEMPTS && !ended; attempt += 1) {
     try {
-      lastEventId = await readEvents(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+      await readEvents(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
         headers: api.headers(),
         lastEventId,
         signal,
@@ -45,9 +47,9 @@ async function stream(api, jobId, onProgress, signal) {
           lastEventId = event.id ?? lastEventId;
           const { status, progress } = eventProgress(event);
           if (status) onProgress(status, progress);
+          ended ||= FINISHED.has(status);
         },
       });
-      return;
     } catch (error) {
       if (signal.aborted) throw error;
       if (error.status >= 400 && error.status < 500) return;
