@@ -112,7 +112,7 @@ function dialectModel(catalog, dialect, canonical, state) {
   if (fitting) return { model: fitting, gap: null };
   if (!candidates.length) return { model: null, gap: `${dialect} has no model of ${canonical}` };
   const model = candidates[0];
-  return { model, gap: `${model.name}: ${stateReason(model, catalog.rules, state)}` };
+  return { model, gap: `${dialect}: ${stateReason(model, catalog.rules, state)}` };
 }
 
 const KEY_HEADER = "Authorization: Bearer $VEOGATE_API_KEY";

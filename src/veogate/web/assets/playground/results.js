@@ -36,7 +36,8 @@ export function showTask(jobId, task) {
   } else if (task.status === "failed" || task.status === "cancelled") {
     const error = document.createElement("p");
     error.className = "error";
-    error.textContent = `${jobId} ${task.status}: ${task.error?.message ?? "no reason given"}`;
+    const why = task.error?.message ?? (task.status === "cancelled" ? "on request" : "no reason given");
+    error.textContent = `${jobId} ${task.status}: ${why}`;
     results.replaceChildren(error);
   } else {
     results.replaceChildren();
