@@ -56,6 +56,13 @@ def submit_and_wait(page: Page) -> None:
     )
 
 
+def render_short(page: Page, server: ServerProcess, key: str, prompt: str) -> None:
+    """Open the page with `key`, render `prompt` briefly and wait until it is done."""
+    open_with_key(page, server, key)
+    choose_short_render(page, prompt)
+    submit_and_wait(page)
+
+
 # Play a <video> for a moment, once it has data: what a person pressing play would see.
 PLAY = """async (v) => {
     if (v.readyState < 2) {

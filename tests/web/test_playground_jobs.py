@@ -19,6 +19,7 @@ from tests.web.playground_steps import (
     key,
     open_with_key,
     play,
+    render_short,
     shown_job_id,
     submit_and_wait,
 )
@@ -119,9 +120,7 @@ def test_without_an_event_stream_the_page_polls_to_the_end(
 ) -> None:
     page.route(EVENTS, lambda route: route.fulfill(status=404))
     reads = task_reads(page)
-    open_with_key(page, server, key)
-    choose_short_render(page, "seen by polling")
-    submit_and_wait(page)
+    render_short(page, server, key, "seen by polling")
     assert len(reads) >= 2  # read until finished, not once
     statuses: list[str] = page.evaluate("window.statuses")
     assert statuses[-1].endswith("Done, 100%")
@@ -143,9 +142,7 @@ def test_a_stream_dropped_once_is_resumed_to_the_end(
 
     page.route(EVENTS, drop_the_first)
     reads = task_reads(page)
-    open_with_key(page, server, key)
-    choose_short_render(page, "heard twice")
-    submit_and_wait(page)
+    render_short(page, server, key, "heard twice")
     assert len(streams) == 2
     assert len(reads) == 1  # the stream carried the job; one read for the links at the end
     statuses: list[str] = page.evaluate("window.statuses")
@@ -172,9 +169,7 @@ def test_a_stream_closed_mid_way_is_resumed_after_its_last_event(
 
     page.route(EVENTS, cut_the_first)
     reads = task_reads(page)
-    open_with_key(page, server, key)
-    choose_short_render(page, "heard in two parts")
-    submit_and_wait(page)
+    render_short(page, server, key, "heard in two parts")
     assert len(resumed_after) == 2
     assert resumed_after[0] is None
     assert (resumed_after[1] or "").startswith("evt_")
