@@ -88,6 +88,16 @@ class Settings(BaseSettings):
         description="How long a process remembers a key it checked (a revoked key keeps "
         "working that long there; 0: look every key up every time).",
     )
+    console_idle_seconds: float = Field(
+        default=12 * 3600,
+        gt=0,
+        description="A console session (`/console`) ends after this long without a request.",
+    )
+    console_max_seconds: float = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="A console session ends this long after its sign-in, however busy.",
+    )
     max_active_jobs_per_key: int = Field(
         default=50, ge=0, description="Queued + running jobs one API key may have (0: no limit)."
     )

@@ -42,8 +42,10 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not longer: Playwright's sync API keeps an event loop
+    running in this thread while it is open, and `asyncio.run` in a later test would fail."""
     executable = chromium_path()
     if executable is None:
         message = "no Chromium (apt-get install chromium, or set VEOGATE_CHROMIUM)"

@@ -43,7 +43,11 @@ async def create_admin_key(repo: AdminKeyRepository, name: str) -> CreatedAdminK
 def admin_secret(authorization: str | None) -> str:
     """The secret in `Authorization: Bearer <admin key>`: 401 without one, 403 for a key
     spelled as a customer's (`vg_...`), which can never be an admin key."""
-    secret = bearer_secret(authorization, "admin key")
+    return refuse_customer_key(bearer_secret(authorization, "admin key"))
+
+
+def refuse_customer_key(secret: str) -> str:
+    """`secret`, unless it is spelled as a customer's key (`vg_...`): 403 then."""
     if secret.startswith(KEY_PREFIX):
         raise Forbidden(
             "a customer API key cannot use the admin API: create an admin key with "

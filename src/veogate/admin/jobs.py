@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veogate.admin.jobs_repository import AdminJobRepository, JobFilter
-from veogate.admin.schemas import EventView, JobDetail, JobError, JobView, Page
+from veogate.admin.schemas import EventView, JobDetail, JobError, JobView, OutputLink, Page
+from veogate.api.links import output_links
 from veogate.errors import InvalidRequest, NotFound
 from veogate.ids import ref_of
 from veogate.jobs.model import Job
 from veogate.jobs.repository import JobRepository
+from veogate.wiring import Services
 
 
 def job_view(job: Job) -> JobView:
@@ -61,7 +63,8 @@ class JobAdmin:
         next_cursor = jobs[-1].id if more and jobs else None
         return Page(data=[job_view(j) for j in jobs], next_cursor=next_cursor)
 
-    async def detail(self, job_id: str) -> JobDetail:
+    async def detail(self, job_id: str, services: Services) -> JobDetail:
+        """The job with its timeline, and a signed download link per kept output."""
         job = await self.jobs.find(job_id) or await self.jobs.get(job_id)
         if job is None:
             raise NotFound(f"no job {job_id!r}", param="id")
@@ -85,5 +88,9 @@ class JobAdmin:
                 "upstream_operation": job.upstream_operation,
                 "callback_url": job.callback_url,
                 "events": events,
+                "links": [
+                    OutputLink(url=link.url, expires_at=link.expires_at)
+                    for link in await output_links(job, services)
+                ],
             }
         )

@@ -45,7 +45,7 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-async def get_job(job_id: str, session: SessionDep) -> JobDetail:
+async def get_job(job_id: str, session: SessionDep, services: ServicesDep) -> JobDetail:
     """The job (any dialect's spelling of its id), with its spec, outputs, usage and every
-    event and step note written for it."""
-    return await JobAdmin(session).detail(job_id)
+    event and step note written for it, and signed links to its videos."""
+    return await JobAdmin(session).detail(job_id, services)

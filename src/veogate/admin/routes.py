@@ -9,6 +9,7 @@ from veogate.admin import (
     jobs_routes,
     keys_routes,
     providers_routes,
+    sessions_routes,
     usage_routes,
     webhooks_routes,
 )
@@ -20,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     usage_routes.router,
     webhooks_routes.router,
     providers_routes.router,
+    sessions_routes.router,
 )

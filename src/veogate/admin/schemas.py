@@ -134,6 +134,13 @@ class EventView(BaseModel):
     delivered_to_clients: bool
 
 
+class OutputLink(BaseModel):
+    """A signed link to one output video, valid until `expires_at` (Unix seconds)."""
+
+    url: str
+    expires_at: int
+
+
 class JobDetail(JobView):
     spec: dict[str, Any]
     warnings: list[str]
@@ -142,6 +149,8 @@ class JobDetail(JobView):
     upstream_operation: str | None = None
     callback_url: str | None = None
     events: list[EventView]
+    links: list[OutputLink]
+    """A signed download link per kept output (none before success or once expired)."""
 
 
 class UsageRow(BaseModel):
@@ -217,3 +226,27 @@ class ProviderView(BaseModel):
     models: list[str]
     """Public model names routed to this provider."""
     credentials: list[CredentialView]
+
+
+class ConsoleSessionView(BaseModel):
+    """A signed-in console (`/console`); never its token or CSRF token."""
+
+    id: str
+    admin_key: str
+    """The admin key it was signed in with."""
+    admin_key_name: str
+    created_at: datetime
+    last_seen_at: datetime
+    """Its last request (written at most once a minute)."""
+    expires_at: datetime
+    """When it ends unless used: idle limit or absolute limit, whichever is first."""
+    current: bool
+    """Whether this is the session that asked."""
+
+
+class SignInRequest(BaseModel):
+    """`POST /console/session`: the admin key to sign in with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(max_length=200)

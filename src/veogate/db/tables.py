@@ -319,3 +319,20 @@ class LedgerEntryRow(Base):
             postgresql_where=text("kind IN ('settle', 'release')"),
         ),
     )
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console (`/console`): made from an admin key, found by the SHA-256 of the
+    token in its cookie (the token itself is never stored). It ends when signed out, revoked,
+    idle too long or too old, or when its admin key is revoked."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admin_key_id: Mapped[str] = mapped_column(ForeignKey("admin_keys.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    """Sent back in `X-CSRF-Token` by the console's state-changing requests; worthless
+    without the cookie."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

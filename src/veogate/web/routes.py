@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from veogate.web import assets_route, playground
+from veogate.web import assets_route, console, playground
 
-ROUTERS: tuple[APIRouter, ...] = (assets_route.router, playground.router)
+ROUTERS: tuple[APIRouter, ...] = (assets_route.router, playground.router, console.router)
