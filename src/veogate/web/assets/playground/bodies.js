@@ -136,7 +136,8 @@ export function dialectRequest(dialect, state, catalog) {
   }
   if (dialect === "kyy") {
     const body = kyyBody(sent, model.name);
-    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body, gaps: [...gaps, ...kyyGaps(sent, model)] };
+    const kyyGapList = [...gaps, ...kyyGaps(sent, model)];
+    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body, gaps: kyyGapList };
   }
   return {
     path: `/v1beta/models/${model.name}:predictLongRunning`,

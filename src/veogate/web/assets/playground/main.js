@@ -69,7 +69,8 @@ async function watch(jobId) {
   $("cancel").hidden = false;
   $("cancel").disabled = false;
   try {
-    const task = await follow(api, jobId, (status, progress) => showProgress(jobId, status, progress), controller.signal);
+    const onProgress = (status, progress) => showProgress(jobId, status, progress);
+    const task = await follow(api, jobId, onProgress, controller.signal);
     showTask(jobId, task);
     openJobs();
   } catch (error) {

@@ -36,7 +36,8 @@ export function showTask(jobId, task) {
   } else if (task.status === "failed" || task.status === "cancelled") {
     const error = document.createElement("p");
     error.className = "error";
-    const why = task.error?.message ?? (task.status === "cancelled" ? "on request" : "no reason given");
+    const fallback = task.status === "cancelled" ? "on request" : "no reason given";
+    const why = task.error?.message ?? fallback;
     error.textContent = `${jobId} ${task.status}: ${why}`;
     results.replaceChildren(error);
   } else {
