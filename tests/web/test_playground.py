@@ -17,46 +17,16 @@ from tests.support.browser import screenshot
 from tests.support.images import quadrants
 from tests.support.mp4 import decode
 from tests.support.server import ServerProcess, finished_task
+from tests.web.playground_steps import (
+    choose_short_render,
+    key,
+    open_with_key,
+    play,
+    shown_job_id,
+    submit_and_wait,
+)
 
-RENDER_TIMEOUT_MS = 90_000
-
-# Every status line the page shows, in order (installed before a submit).
-RECORD_STATUSES = """() => {
-  window.statuses = [];
-  const line = document.getElementById("job-status");
-  new MutationObserver(() => window.statuses.push(line.textContent))
-    .observe(line, {childList: true, characterData: true, subtree: true});
-}"""
-
-
-@pytest.fixture
-def key(server: ServerProcess, request: pytest.FixtureRequest) -> str:
-    """A key of the test's own, so its recent jobs are its own."""
-    return server.create_key(request.node.name)
-
-
-def open_with_key(page: Page, server: ServerProcess, key: str) -> None:
-    page.goto(server.url + "/")
-    page.get_by_label("Your API key").fill(key)
-    page.get_by_role("button", name="Use key").click()
-    expect(page.locator("#key-status")).to_contain_text("Key accepted")
-    expect(page.locator("#workspace")).to_be_visible()
-
-
-def choose_short_render(page: Page, prompt: str) -> None:
-    page.get_by_label("Model").select_option("veo3.1-fast-official")
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.get_by_label("Duration").select_option("4")
-    page.get_by_label("Resolution").select_option("720p")
-    page.get_by_label("Aspect ratio").select_option("16:9")
-
-
-def submit_and_wait(page: Page) -> None:
-    page.evaluate(RECORD_STATUSES)
-    page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#job-status")).to_have_attribute(
-        "data-status", "completed", timeout=RENDER_TIMEOUT_MS
-    )
+__all__ = ["key"]  # a fixture
 
 
 def test_a_video_is_generated_watched_played_and_downloaded(
@@ -75,21 +45,9 @@ def test_a_video_is_generated_watched_played_and_downloaded(
     assert page.locator("#progress").evaluate("p => p.value") == 100
     screenshot(page, "playground-3-done")
 
-    video = page.get_by_label("Sample 1 of task_")
+    video = page.get_by_label("Sample 1 of video_")
     expect(video).to_have_count(1)
-    played = video.evaluate(
-        """async (v) => {
-            if (v.readyState < 2) {
-                await new Promise(r => v.addEventListener('loadeddata', r, {once: true}));
-            }
-            const ready = v.readyState;
-            v.muted = true;
-            await v.play();
-            await new Promise(r => setTimeout(r, 400));
-            v.pause();
-            return {ready, time: v.currentTime, width: v.videoWidth, height: v.videoHeight};
-        }"""
-    )
+    played = play(video)
     assert played["ready"] >= 2
     assert played["time"] > 0
     assert (played["width"], played["height"]) == (1280, 720)
@@ -103,10 +61,7 @@ def test_a_video_is_generated_watched_played_and_downloaded(
     assert (decoded.width, decoded.height, decoded.frames) == (1280, 720, 4 * 24)
     assert decoded.audio_codec is None
 
-    task_id = page.locator("#job-status").text_content().split(":")[0]  # type: ignore[union-attr]
-    expect(
-        page.locator(f'.job[data-id="video_{task_id.removeprefix("task_").lower()}"]')
-    ).to_be_visible()
+    expect(page.locator(f'.job[data-id="{shown_job_id(page)}"]')).to_be_visible()
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -114,7 +69,7 @@ def test_invalid_combinations_are_disabled_with_the_reason(
     server: ServerProcess, key: str, page: Page
 ) -> None:
     open_with_key(page, server, key)
-    page.get_by_label("Model").select_option("veo3.1-fast-official")
+    page.get_by_label("Model").select_option("veo-3.1-fast")
     page.get_by_label("Resolution").select_option("720p")
     page.get_by_label("Duration").select_option("4")
 
@@ -126,12 +81,17 @@ def test_invalid_combinations_are_disabled_with_the_reason(
     described = page.get_by_label("Resolution").get_attribute("aria-describedby")
     assert described == "resolution-note"
 
-    # The apimart models take no reference images; last frames need a first (one mode).
+    # Reference images need 8 s and 16:9; once chosen, they rule out 9:16 and 4 s.
     expect(page.locator('#image-mode option[value="reference"]')).to_be_disabled()
     expect(page.locator("#image-mode-note")).to_contain_text(
-        "veo3.1-fast-official takes no reference images"
+        "Reference images: reference images need 8 s"
     )
     page.get_by_label("Duration").select_option("8")
+    page.get_by_label("Image input").select_option("reference")
+    expect(page.locator('#aspect-ratio option[value="9:16"]')).to_be_disabled()
+    expect(page.locator("#aspect-ratio-note")).to_contain_text("9:16: reference images need 16:9")
+    expect(page.locator('#duration option[value="4"]')).to_be_disabled()
+    page.get_by_label("Image input").select_option("text")
     expect(page.locator('#resolution option[value="1080p"]')).to_be_enabled()
     page.get_by_label("Resolution").select_option("1080p")
     expect(page.locator('#duration option[value="4"]')).to_be_disabled()
@@ -155,13 +115,12 @@ def test_a_first_frame_uploaded_from_a_file_starts_the_video(
     screenshot(page, "playground-upload")
 
     submit_and_wait(page)
-    task_id = page.locator("#job-status").text_content().split(":")[0]  # type: ignore[union-attr]
     with server.client(key) as client:
-        status = finished_task(client, task_id)
+        status = finished_task(client, shown_job_id(page))
         video = client.get(status["result"]["videos"][0]["url"][0])
     first = decode(video.content)
     assert (first.width, first.height) == (1280, 720)
-    expect(page.get_by_label("Sample 1 of task_")).to_have_count(1)
+    expect(page.get_by_label("Sample 1 of video_")).to_have_count(1)
     assert page.problems == []  # type: ignore[attr-defined]
 
 
@@ -230,7 +189,7 @@ def test_the_copied_curl_command_creates_the_job(
     server: ServerProcess, key: str, page: Page, dialect: str
 ) -> None:
     open_with_key(page, server, key)
-    page.get_by_label("Model").select_option("veo3.1-fast-official")
+    page.get_by_label("Model").select_option("veo-3.1-fast")
     page.get_by_label("Prompt", exact=True).fill("a cat's first 'curl' command")
     page.get_by_label("Negative prompt").fill("blur")
     page.get_by_label("Seed").fill("7")
@@ -272,6 +231,7 @@ def test_recent_jobs_show_a_thumbnail_and_open_the_job(
         body = {"model": "veo3.1-fast-official", "prompt": "made elsewhere", "duration": 4}
         task_id = client.post("/v1/videos/generations", json=body).json()["data"][0]["task_id"]
         finished_task(client, task_id)
+    video_id = f"video_{task_id.removeprefix('task_').lower()}"  # the page speaks OpenAI ids
     open_with_key(page, server, key)
     job = page.locator(".job").first
     expect(job).to_contain_text("made elsewhere")
@@ -282,6 +242,6 @@ def test_recent_jobs_show_a_thumbnail_and_open_the_job(
     screenshot(page, "playground-recent-jobs")
 
     job.click()
-    expect(page.locator("#job-status")).to_have_text(f"{task_id}: Done, 100%")
-    expect(page.get_by_label(f"Sample 1 of {task_id}")).to_have_count(1)
+    expect(page.locator("#job-status")).to_have_text(f"{video_id}: Done, 100%")
+    expect(page.get_by_label(f"Sample 1 of {video_id}")).to_have_count(1)
     assert page.problems == []  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 // The form's state as each dialect's create request: its path, headers, body, and what the
-// dialect cannot say (named, never dropped silently).
+// dialect cannot say (named, never dropped silently). The form speaks of the canonical models
+// (the OpenAI dialect's names); each dialect spells the same canonical model its own way.
 
 import { stateReason } from "./rules.js";
 
@@ -7,10 +8,9 @@ function present(value) {
   return value !== null && value !== "" && value !== undefined;
 }
 
-/** apimart's `POST /v1/videos/generations` body: the one the playground submits. */
-export function apimartBody(state) {
+function apimartBody(state, model) {
   const body = {
-    model: state.model,
+    model,
     prompt: state.prompt,
     duration: state.duration,
     aspect_ratio: state.aspect_ratio,
@@ -28,6 +28,7 @@ export function apimartBody(state) {
   return body;
 }
 
+/** OpenAI's `POST /v1/videos` body: the one the playground submits. */
 function openaiBody(state, model, catalog) {
   const [width, height] = catalog.geometry[state.resolution][state.aspect_ratio];
   const body = {
@@ -111,34 +112,37 @@ function dialectModel(catalog, dialect, canonical, state) {
   if (fitting) return { model: fitting, gap: null };
   if (!candidates.length) return { model: null, gap: `${dialect} has no model of ${canonical}` };
   const model = candidates[0];
-  return { model, gap: `${model.name}: ${stateReason(model, catalog.rules, state)}` };
+  return { model, gap: `${dialect}: ${stateReason(model, catalog.rules, state)}` };
 }
 
 const KEY_HEADER = "Authorization: Bearer $VEOGATE_API_KEY";
 
-/** The request of `dialect` for `state`: `{method, path, headers, body, gaps}`, or `{gaps}`
- * alone when the dialect has no model of the form's canonical model. */
+/** The request of `dialect` for `state`: `{path, headers, body, gaps}`, or `{gaps}` alone
+ * when the dialect has no model of the form's canonical model. Reference images go only to
+ * a model that takes them (the gap says so otherwise). */
 export function dialectRequest(dialect, state, catalog) {
-  if (dialect === "apimart") {
-    const body = apimartBody(state);
-    return { path: "/v1/videos/generations", headers: [KEY_HEADER], body, gaps: [] };
-  }
   const chosen = catalog.models.find((model) => model.name === state.model);
   const { model, gap } = dialectModel(catalog, dialect, chosen.canonical, state);
   if (model === null) return { gaps: [gap] };
   const gaps = gap === null ? [] : [gap];
+  const sent = model.max_reference_images === 0 ? { ...state, references: [] } : state;
+  if (dialect === "apimart") {
+    const body = apimartBody(sent, model.name);
+    return { path: "/v1/videos/generations", headers: [KEY_HEADER], body, gaps };
+  }
   if (dialect === "openai") {
-    const body = openaiBody(state, model.name, catalog);
+    const body = openaiBody(sent, model.name, catalog);
     return { path: "/v1/videos", headers: [KEY_HEADER], body, gaps };
   }
   if (dialect === "kyy") {
-    const body = kyyBody(state, model.name);
-    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body, gaps: [...gaps, ...kyyGaps(state, model)] };
+    const body = kyyBody(sent, model.name);
+    const kyyGapList = [...gaps, ...kyyGaps(sent, model)];
+    return { path: "/v1/veo/videos", headers: [KEY_HEADER], body, gaps: kyyGapList };
   }
   return {
     path: `/v1beta/models/${model.name}:predictLongRunning`,
     headers: ["x-goog-api-key: $VEOGATE_API_KEY"],
-    body: geminiBody(state),
+    body: geminiBody(sent),
     gaps,
   };
 }

@@ -57,9 +57,9 @@ function setOptions(select, values, label) {
   }
 }
 
-/** Fill the selects: models from the API, the other choices from the catalog. */
+/** Fill the selects: `models` (catalog models) and the catalog's other choices. */
 export function fillChoices(models, catalog) {
-  setOptions($("model"), models.map((model) => model.id), (id) => id);
+  setOptions($("model"), models.map((model) => model.name), (name) => name);
   const durations = [...new Set(catalog.models.flatMap((model) => model.durations))];
   setOptions($("duration"), durations.sort((a, b) => a - b), (d) => `${d} s`);
   $("duration").value = String(Math.max(...durations));
@@ -116,7 +116,7 @@ export function applyRules(model, rules) {
   if (audio.disabled) {
     audio.checked = true;
   }
-  $("audio-note").textContent = audio.disabled ? `${model.id} always has audio.` : "";
+  $("audio-note").textContent = audio.disabled ? `${model.name} always has audio.` : "";
   const mode = $("image-mode").value;
   $("first-frame").hidden = !(mode === "first" || mode === "first+last");
   $("last-frame").hidden = mode !== "first+last";

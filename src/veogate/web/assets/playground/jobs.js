@@ -12,14 +12,16 @@ function entry(api, video, onOpen) {
   button.type = "button";
   button.className = "job";
   button.dataset.id = video.id;
-  button.dataset.status = video.status;
+  // OpenAI's list says "failed" for a cancelled video too; its error code tells them apart.
+  const status = video.error?.code === "cancelled" ? "cancelled" : video.status;
+  button.dataset.status = status;
   const picture = document.createElement("img");
   picture.alt = "";
   picture.width = 96;
   picture.height = 54;
   const text = document.createElement("span");
   const prompt = video.prompt.length > 60 ? `${video.prompt.slice(0, 60)}…` : video.prompt;
-  text.textContent = `${prompt} · ${video.model} · ${video.seconds} s · ${video.size} · ${video.status}`;
+  text.textContent = `${prompt} · ${video.model} · ${video.seconds} s · ${video.size} · ${status}`;
   button.append(picture, text);
   button.setAttribute("aria-label", `Show job ${video.id}: ${text.textContent}`);
   button.addEventListener("click", () => onOpen(video.id));

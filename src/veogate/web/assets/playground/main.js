@@ -1,7 +1,7 @@
 // The playground: see docs/playground.md.
 
 import { Api, ApiError } from "../common/api.js";
-import { apimartBody } from "./bodies.js";
+import { dialectRequest } from "./bodies.js";
 import { curlCommand } from "./curl.js";
 import { FINISHED, follow } from "./follow.js";
 import { applyRules, fillChoices, readState } from "./form.js";
@@ -11,13 +11,17 @@ import { showProgress, showTask } from "./results.js";
 const $ = (id) => document.getElementById(id);
 const KEY_STORAGE = "veogate.playground.key";
 const catalog = JSON.parse($("playground").dataset.catalog);
+// The form offers the canonical models by their OpenAI names (every image mode) and submits
+// through that dialect; the other dialects are spelled for "copy as curl".
+const SUBMIT_DIALECT = "openai";
+const models = catalog.models.filter((model) => model.dialect === SUBMIT_DIALECT);
 
 let api = null;
-let models = [];
 let following = null;
+let runningJob = null;
 
 function currentModel() {
-  return models.find((model) => model.id === $("model").value);
+  return models.find((model) => model.name === $("model").value);
 }
 
 function refreshCurl() {
@@ -45,7 +49,9 @@ function showError(error) {
   }
   const known = error instanceof ApiError;
   $("form-error").textContent = error ? (known ? error.describe() : String(error)) : "";
-  const named = known && error.param ? document.querySelector(`[name="${CSS.escape(error.param)}"]`) : null;
+  // `reference_images[1]`, `input_reference.image_url`: the field is the leading name.
+  const field = known && error.param ? /^[a-z_]+/i.exec(error.param)?.[0] : null;
+  const named = field ? document.querySelector(`[name="${CSS.escape(field)}"]`) : null;
   if (named) named.setAttribute("aria-invalid", "true");
 }
 
@@ -53,29 +59,49 @@ function openJobs() {
   showRecentJobs(api, openJob).catch((error) => showError(error));
 }
 
-/** Follow a job in the progress panel (only one at a time). */
-async function watch(taskId) {
+/** Follow a job in the progress panel (only one at a time), with Cancel offered meanwhile. */
+async function watch(jobId) {
   following?.abort();
   const controller = new AbortController();
   following = controller;
+  runningJob = jobId;
   $("results").replaceChildren();
+  $("cancel").hidden = false;
+  $("cancel").disabled = false;
   try {
-    const task = await follow(api, taskId, showProgress, controller.signal);
-    showTask(task);
+    const onProgress = (status, progress) => showProgress(jobId, status, progress);
+    const task = await follow(api, jobId, onProgress, controller.signal);
+    showTask(jobId, task);
     openJobs();
   } catch (error) {
     if (!controller.signal.aborted) showError(error);
+  } finally {
+    if (following === controller) {
+      $("cancel").hidden = true;
+      runningJob = null;
+    }
+  }
+}
+
+/** Cancel the job being followed; its stream then ends with the cancellation. */
+async function cancel() {
+  $("cancel").disabled = true;
+  try {
+    await api.json(`/v1/tasks/${encodeURIComponent(runningJob)}/cancel`, { method: "POST" });
+  } catch (error) {
+    showError(error);
+    $("cancel").disabled = false;
   }
 }
 
 async function openJob(id) {
   const task = (await api.json(`/v1/tasks/${encodeURIComponent(id)}`)).data;
-  showProgress(task);
+  showProgress(id, task.status, task.progress ?? 0);
   if (FINISHED.has(task.status)) {
     following?.abort();
-    showTask(task);
+    showTask(id, task);
   } else {
-    watch(task.id);
+    watch(id);
   }
 }
 
@@ -89,11 +115,11 @@ async function submit(event) {
   }
   $("submit").disabled = true;
   try {
-    const answer = await api.postJson("/v1/videos/generations", apimartBody(state));
-    const taskId = answer.data[0].task_id;
+    const request = dialectRequest(SUBMIT_DIALECT, state, catalog);
+    const video = await api.postJson(request.path, request.body);
     $("progress").value = 0;
-    $("job-status").textContent = `${taskId}: submitted`;
-    watch(taskId);
+    $("job-status").textContent = `${video.id}: submitted`;
+    watch(video.id);
   } catch (error) {
     showError(error);
   } finally {
@@ -125,7 +151,7 @@ async function useKey(key) {
   const candidate = new Api(key);
   $("key-status").textContent = "Checking the key…";
   try {
-    models = (await candidate.json("/v1/models")).data;
+    await candidate.json("/v1/models");
   } catch (error) {
     const why = error instanceof ApiError && error.status === 401
       ? `This key was refused (401: ${error.message}). Check it, or paste another.`
@@ -180,6 +206,7 @@ $("generate-form").addEventListener("input", refreshCurl);
 $("curl-dialect").addEventListener("change", refreshCurl);
 $("copy-curl").addEventListener("click", copyCurl);
 $("refresh-jobs").addEventListener("click", openJobs);
+$("cancel").addEventListener("click", cancel);
 for (const slot of ["first", "last"]) {
   $(`${slot}-file`).addEventListener("change", (event) =>
     upload(event.target, (url) => {

@@ -27,15 +27,18 @@ function sample(taskId, index, url) {
   return figure;
 }
 
-export function showTask(task) {
+/** The players of finished apimart `task` (shown as `jobId`), or why it has none. */
+export function showTask(jobId, task) {
   const results = $("results");
   if (task.status === "completed") {
     const videos = task.result?.videos ?? [];
-    results.replaceChildren(...videos.map((video, index) => sample(task.id, index, video.url[0])));
+    results.replaceChildren(...videos.map((video, index) => sample(jobId, index, video.url[0])));
   } else if (task.status === "failed" || task.status === "cancelled") {
     const error = document.createElement("p");
     error.className = "error";
-    error.textContent = `${task.id} ${task.status}: ${task.error?.message ?? "no reason given"}`;
+    const fallback = task.status === "cancelled" ? "on request" : "no reason given";
+    const why = task.error?.message ?? fallback;
+    error.textContent = `${jobId} ${task.status}: ${why}`;
     results.replaceChildren(error);
   } else {
     results.replaceChildren();
@@ -50,11 +53,10 @@ const STATUS_WORDS = {
   cancelled: "Cancelled",
 };
 
-/** The progress bar and status line for `task`. */
-export function showProgress(task) {
-  const progress = $("progress");
-  progress.value = task.progress ?? 0;
-  const status = STATUS_WORDS[task.status] ?? task.status;
-  $("job-status").textContent = `${task.id}: ${status}, ${task.progress ?? 0}%`;
-  $("job-status").dataset.status = task.status;
+/** The progress bar and status line for job `jobId` (a null `progress` keeps the last). */
+export function showProgress(jobId, status, progress) {
+  const bar = $("progress");
+  if (progress !== null) bar.value = progress;
+  $("job-status").textContent = `${jobId}: ${STATUS_WORDS[status] ?? status}, ${bar.value}%`;
+  $("job-status").dataset.status = status;
 }
