@@ -139,8 +139,10 @@ def test_a_refused_key_says_so_and_a_kept_key_can_be_forgotten(
 
     page.get_by_label("Your API key").fill(key)
     page.get_by_role("button", name="Use key").click()
+    expect(page.locator("#key-status")).to_contain_text("Key accepted")  # kept once accepted
     page.reload()  # kept in the browser: no need to paste it again
     expect(page.locator("#key-status")).to_contain_text("Key accepted")
+    expect(page.get_by_label("Your API key")).to_have_value("")
     page.get_by_role("button", name="Forget key").click()
     expect(page.locator("#key-status")).to_contain_text("Key forgotten")
     expect(page.locator("#workspace")).to_be_hidden()
