@@ -179,6 +179,20 @@ def test_limits_of_a_key(priced: ServerProcess) -> None:
     assert "consistent" in priced.cli("credits", "check")
 
 
+def test_an_allowed_model_is_allowed_under_every_dialects_name(priced: ServerProcess) -> None:
+    """`--models veo_3_1_fast` (kyy's name) allows veo-3.1-fast as the OpenAI dialect, the
+    playground and the client name it; another model stays refused."""
+    secret = priced.create_key("one model")
+    priced.cli("credits", "limits", priced.key_id(secret), "--models", "veo_3_1_fast")
+    client = priced.client(secret)
+    same = client.post("/v1/videos", json={"model": "veo-3.1-fast", "prompt": "x", "seconds": "4"})
+    assert same.status_code == 200, same.text
+    other = client.post("/v1/videos", json={"model": "veo-3.1", "prompt": "x", "seconds": "4"})
+    assert other.status_code == 403, other.text
+    assert other.json()["error"]["code"] == "model_not_allowed"
+    assert "veo_3_1_fast, under any dialect's name" in other.json()["error"]["message"]
+
+
 def test_models_show_their_prices(priced: ServerProcess) -> None:
     models = priced.client().get("/v1/models").json()["data"]
     fast = next(m for m in models if m["id"] == "veo3.1-fast-official")

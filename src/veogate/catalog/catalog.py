@@ -71,6 +71,10 @@ class Catalog(_Frozen):
     def model_names(self, dialect: str) -> list[str]:
         return [m.name for m in self.models.values() if m.dialect == dialect]
 
+    def names_of(self, canonical: str) -> frozenset[str]:
+        """Every public name, in any dialect, of the canonical model `canonical`."""
+        return frozenset(m.name for m in self.models.values() if m.canonical == canonical)
+
     def frame_size(self, resolution: Resolution, aspect_ratio: AspectRatio) -> tuple[int, int]:
         return self.geometry[resolution][aspect_ratio]
 

@@ -77,6 +77,7 @@ async def _accept(
                 quote=quote(services.catalog, spec),
                 charge_cancelled_after_submit=services.settings.charge_cancelled_after_submit,
                 default_max_active_jobs=services.settings.max_active_jobs_per_key,
+                model_names=services.catalog.names_of(spec.canonical_model),
             ),
             submitted.job.created_at,
         )

@@ -40,6 +40,9 @@ class Reservation:
     charge_cancelled_after_submit: bool
     default_max_active_jobs: int
     """`VEOGATE_MAX_ACTIVE_JOBS_PER_KEY`, for a key without a limit of its own (0: none)."""
+    model_names: frozenset[str] = frozenset()
+    """Every public name of the job's canonical model: a key allowed any of them may use the
+    model under each (the kyy, apimart, OpenAI and Google names of one model are one model)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ async def reserve(ledger: LedgerRepository, reservation: Reservation, now: datet
     )
     if account is None:
         raise NotFound(f"no API key {reservation.key_id}")
-    _check_model(account, reservation.spec.public_model)
+    _check_model(account, reservation.spec.public_model, reservation.model_names)
     if account.metered and account.balance < 0:
         raise InsufficientQuota(
             f"this job costs up to {show(quote.amount)} credits ({show(quote.unit)} per "
@@ -86,11 +89,13 @@ async def reserve(ledger: LedgerRepository, reservation: Reservation, now: datet
     return account
 
 
-def _check_model(account: Account, model: str) -> None:
-    if account.allowed_models is not None and model not in account.allowed_models:
-        allowed = ", ".join(account.allowed_models) or "none"
+def _check_model(account: Account, model: str, same_model: frozenset[str]) -> None:
+    allowed = account.allowed_models
+    if allowed is not None and (same_model | {model}).isdisjoint(allowed):
+        listed = ", ".join(allowed) or "none"
         raise Forbidden(
-            f"this API key may not use model {model!r} (it may use: {allowed})",
+            f"this API key may not use model {model!r} (it may use: {listed}, under any "
+            "dialect's name)",
             code="model_not_allowed",
             param="model",
         )
