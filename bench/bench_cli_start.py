@@ -29,11 +29,13 @@ def run_once(code: Code, command: tuple[str, ...]) -> tuple[float, float]:
     """(seconds, peak MiB) of one `python -m veogate.cli.main <command>`."""
     started = time.perf_counter()
     probe = (
-        "import resource, runpy, sys\n"
+        "import runpy, sys\n"
         f"sys.argv = ['veogate', *{list(command)!r}]\n"
         "try:\n    runpy.run_module('veogate.cli.main', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        # VmHWM: this image's peak (ru_maxrss would carry the forking bench's own over exec)
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(hwm.split()[1], file=sys.stderr)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
