@@ -38,3 +38,7 @@ class ObjectStore(Protocol):
     async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
         """A URL clients can fetch directly (e.g. presigned S3), with its expiry; None when
         veogate serves the object itself."""
+
+    def download_origin(self) -> str | None:
+        """The origin (`scheme://host[:port]`) of the URLs `download_url` gives, for the web
+        pages' Content-Security-Policy; None when veogate serves the objects itself."""

@@ -43,6 +43,9 @@ class LocalObjectStore(ObstoreObjects):
     async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
         return None  # served by veogate's /files route, signed by UrlSigner
 
+    def download_origin(self) -> str | None:
+        return None
+
 
 def _rename_into(source: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -209,3 +209,9 @@ class S3ObjectStore(ObstoreObjects):
 
     async def download_url(self, key: str, ttl_seconds: int) -> tuple[str, int] | None:
         return await self.presigned_get(key, min(ttl_seconds, MAX_PRESIGN_TTL_SECONDS))
+
+    def download_origin(self) -> str | None:
+        """Presigned URLs are the endpoint's (with the bucket in the host when
+        virtual-hosted, as the endpoint then already is)."""
+        parts = urlsplit(self.endpoint)
+        return f"{parts.scheme}://{parts.netloc}"

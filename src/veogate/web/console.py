@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 
 @router.get("/console")
-async def console(request: Request) -> Response:
+async def console(request: Request, services: ServicesDep) -> Response:
     found = await session_of(request)
     if found is None:
         page = page_response("console/signin.html")
@@ -43,6 +43,7 @@ async def console(request: Request) -> Response:
     return page_response(
         "console/index.html",
         {"csrf": found.csrf_token, "admin_name": found.caller.name},
+        store=services.store,
     )
 
 

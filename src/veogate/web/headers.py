@@ -2,26 +2,38 @@
 
 The policy allows only this origin's own scripts, styles and connections: no inline script or
 style, no `eval`, no third-party host, no framing. Videos and thumbnails the page fetched with
-its key are shown through `blob:` URLs; signed result URLs are this origin's (`'self'`).
+its key are shown through `blob:` URLs; signed result URLs are this origin's (`'self'`), or
+the object store's when it serves them itself (presigned S3 URLs: `page_headers`).
 """
 
 from __future__ import annotations
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
+from collections.abc import Sequence
+
+
+def content_security_policy(media_origins: Sequence[str] = ()) -> str:
+    """The policy; `media_origins` may also serve the pages' `<video>` sources (the object
+    store's origin when results are fetched from it directly, e.g. presigned S3 URLs)."""
+    media = " ".join(("'self'", "blob:", *media_origins))
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            f"media-src {media}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+"""The policy of assets, and of pages when veogate serves results itself."""
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -33,7 +45,15 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 """Sent with every page and asset of the web UI."""
 
-PAGE_HEADERS: dict[str, str] = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
-"""Pages themselves are never cached (they carry per-session values such as a CSRF token)."""
+
+def page_headers(media_origins: Sequence[str] = ()) -> dict[str, str]:
+    """A page's headers: never cached (it may carry per-session values such as a CSRF
+    token), its policy allowing `media_origins` for videos."""
+    return {
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": content_security_policy(media_origins),
+        "Cache-Control": "no-store",
+    }
+
 
 ASSET_HEADERS: dict[str, str] = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=300"}

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 
+from veogate.storage.base import ObjectStore
 from veogate.web.assets_route import ASSETS
-from veogate.web.headers import PAGE_HEADERS
+from veogate.web.headers import page_headers
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -32,8 +33,14 @@ def render_page(name: str, values: Mapping[str, str] | None = None) -> str:
     return _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)], quote=True), _template(name))
 
 
-def page_response(name: str, values: Mapping[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(render_page(name, values), headers=PAGE_HEADERS)
+def page_response(
+    name: str, values: Mapping[str, str] | None = None, *, store: ObjectStore | None = None
+) -> HTMLResponse:
+    """The page, whose policy lets videos come from `store` when it serves results itself."""
+    origin = None if store is None else store.download_origin()
+    return HTMLResponse(
+        render_page(name, values), headers=page_headers(() if origin is None else (origin,))
+    )
 
 
 def page_path(name: str) -> Path:

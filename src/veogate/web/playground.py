@@ -42,4 +42,8 @@ def catalog_document(catalog: Catalog) -> str:
 
 @router.get("/")
 async def playground(services: ServicesDep) -> HTMLResponse:
-    return page_response("playground/index.html", {"catalog": catalog_document(services.catalog)})
+    return page_response(
+        "playground/index.html",
+        {"catalog": catalog_document(services.catalog)},
+        store=services.store,
+    )

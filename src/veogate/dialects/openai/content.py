@@ -1,7 +1,9 @@
 """`GET /v1/videos/{id}/content`: a completed job's video, thumbnail or spritesheet.
 
-Local files are served with Range support; a store that hands out its own URLs (S3) is
-redirected to. Previews are made on first request and kept beside the video.
+Local files are served with Range support; for a video, a store that hands out its own URLs
+(S3) is redirected to. Previews are made on first request and kept beside the video, and are
+always answered from here: they are small, and a browser page fetching one with its key could
+not follow a redirect to another origin (CORS, the page's connect-src).
 """
 
 from __future__ import annotations
@@ -35,7 +37,17 @@ async def content(job: Job, variant: str, index: str, services: Services) -> Res
         return await _serve(services, output.storage_key, "video/mp4", f"{name}.mp4")
     kind = KINDS[variant]
     key = await _kept_preview(services, output.storage_key, kind)
-    return await _serve(services, key, kind.media_type, f"{name}.{kind.extension}")
+    filename = f"{name}.{kind.extension}"
+    if services.store.local_path(key) is not None:
+        return await _serve(services, key, kind.media_type, filename)
+    return Response(
+        await services.store.get_bytes(key),
+        media_type=kind.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
 
 
 def _output(job: Job, index: str) -> Output:

@@ -2,10 +2,12 @@
 
 const $ = (id) => document.getElementById(id);
 
-/** A signed result URL as a path of this origin (the policy allows media from 'self' only,
- * and the server may name itself by another host than the page's). */
+/** A result URL the page can play: veogate's own signed URLs as paths of this origin (the
+ * server may name itself by another host than the page's); a presigned object-store URL
+ * (S3: `X-Amz-Signature`) as it is, its origin being allowed by the page's policy. */
 function sameOrigin(url) {
   const parsed = new URL(url, location.href);
+  if (parsed.searchParams.has("X-Amz-Signature")) return parsed.href;
   return parsed.pathname + parsed.search;
 }
 
