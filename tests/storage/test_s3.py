@@ -115,6 +115,23 @@ async def test_custom_endpoint_defaults_to_path_style() -> None:
     assert url.startswith("http://127.0.0.1:9000/videos/pre/fix/k.mp4?")
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"virtual_hosted_style": False}, {"endpoint": "http://127.0.0.1:9000/"}],
+    ids=["aws-virtual-hosted", "aws-path-style", "custom-endpoint"],
+)
+async def test_the_download_origin_is_where_presigned_urls_point(
+    options: dict[str, object],
+) -> None:
+    """The web pages' policy allows this origin for media: it must be the presigned URLs'."""
+    store = offline_store(**options)
+    url, _ = await store.presigned_get("k.mp4", 60)
+    origin = store.download_origin()
+    assert origin is not None
+    assert url.startswith(origin + "/")
+    assert origin.count("/") == 2  # scheme://host[:port], no path
+
+
 async def test_session_token_is_signed_into_the_url() -> None:
     url, _ = await offline_store(session_token="tok/en").presigned_get("k.mp4", 60)
     assert "X-Amz-Security-Token=tok%2Fen" in url
