@@ -31,11 +31,7 @@ Admin = Annotated[AdminCaller, Depends(_admin)]
 cross-site write."""
 
 
-async def _console(request: Request) -> ConsoleSession:
-    return await cookie_session(request)
-
-
-Console = Annotated[ConsoleSession, Depends(_console)]
+Console = Annotated[ConsoleSession, Depends(cookie_session)]
 """The console session of the request's cookie (CSRF-checked on writes), or 401/403."""
 
 

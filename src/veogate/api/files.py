@@ -50,6 +50,10 @@ def serve_output(services: Services, job_id: str, index: int) -> Response:
     return file_response(local, "video/mp4", f"{job_id}-{index}.mp4")
 
 
+KEPT_FILE_CACHE = "private, max-age=300"
+"""How long a client may reuse a kept file it was given (its own, not a shared cache's)."""
+
+
 def file_response(path: Path, media_type: str, filename: str) -> FileResponse:
     """A kept file, served with Range support (and HEAD answered like GET)."""
     return FileResponse(
@@ -57,5 +61,5 @@ def file_response(path: Path, media_type: str, filename: str) -> FileResponse:
         media_type=media_type,
         filename=filename,
         content_disposition_type="inline",
-        headers={"Cache-Control": "private, max-age=300"},
+        headers={"Cache-Control": KEPT_FILE_CACHE},
     )

@@ -34,7 +34,7 @@ def asset_file(path: str) -> Path | None:
     found = (ASSETS / path).resolve()
     if not found.is_relative_to(ASSETS.resolve()) or not found.is_file():
         return None
-    if found.suffix not in MEDIA_TYPES or found.suffix == ".html":
+    if found.suffix not in MEDIA_TYPES:  # pages (.html) are not assets
         return None
     return found
 

@@ -10,7 +10,6 @@ import html
 import re
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 
@@ -41,7 +40,3 @@ def page_response(
     return HTMLResponse(
         render_page(name, values), headers=page_headers(() if origin is None else (origin,))
     )
-
-
-def page_path(name: str) -> Path:
-    return ASSETS / name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi.responses import RedirectResponse, Response
 
-from veogate.api.files import file_response
+from veogate.api.files import KEPT_FILE_CACHE, file_response
 from veogate.dialects.openai.schemas import ID_FORM
 from veogate.errors import InvalidRequest, NotFound
 from veogate.jobs.model import Job, JobStatus, Output
@@ -38,16 +38,7 @@ async def content(job: Job, variant: str, index: str, services: Services) -> Res
     kind = KINDS[variant]
     key = await _kept_preview(services, output.storage_key, kind)
     filename = f"{name}.{kind.extension}"
-    if services.store.local_path(key) is not None:
-        return await _serve(services, key, kind.media_type, filename)
-    return Response(
-        await services.store.get_bytes(key),
-        media_type=kind.media_type,
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, max-age=300",
-        },
-    )
+    return await _serve(services, key, kind.media_type, filename, redirect=False)
 
 
 def _output(job: Job, index: str) -> Output:
@@ -72,12 +63,25 @@ def _output(job: Job, index: str) -> Output:
     return outputs[int(index)]
 
 
-async def _serve(services: Services, key: str, media_type: str, filename: str) -> Response:
+async def _serve(
+    services: Services, key: str, media_type: str, filename: str, *, redirect: bool = True
+) -> Response:
+    """A kept file: from local disk with Range; from a store with URLs of its own, a
+    redirect there (`redirect`) or its bytes answered from here (small previews)."""
     local = services.store.local_path(key)
     if local is not None:
         if not local.is_file():
             raise NotFound("this file is no longer kept", param="id")
         return file_response(local, media_type, filename)
+    if not redirect:
+        return Response(
+            await services.store.get_bytes(key),
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f'inline; filename="{filename}"',
+                "Cache-Control": KEPT_FILE_CACHE,
+            },
+        )
     direct = await services.store.download_url(key, services.settings.url_ttl_seconds)
     if direct is None:
         raise NotFound("this file is not available", param="id")

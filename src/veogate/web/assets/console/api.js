@@ -1,16 +1,8 @@
 // The admin API through the session cookie: every write carries the page's CSRF token.
 
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+import { errorFromBody } from "../common/api.js";
 
-export class ApiError extends Error {
-  constructor(status, body) {
-    const error = body?.error ?? {};
-    super(error.message ?? `request failed (${status})`);
-    this.status = status;
-    this.code = error.code;
-    this.param = error.param;
-  }
-}
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
@@ -27,7 +19,7 @@ export async function api(method, path, body) {
   }
   if (answer.status === 204) return null;
   const parsed = await answer.json().catch(() => null);
-  if (!answer.ok) throw new ApiError(answer.status, parsed);
+  if (!answer.ok) throw errorFromBody(answer.status, parsed);
   return parsed;
 }
 
